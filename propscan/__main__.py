@@ -1,0 +1,3 @@
+from propscan.cli import main
+
+main()

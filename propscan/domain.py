@@ -1,0 +1,101 @@
+"""Plain data that flows through propscan: Article in, Analysis out.
+
+Nothing here knows about files, HTTP or ONNX, so every front end (CLI, server, batch, spaCy)
+can build, serialise and compare these objects the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Article:
+    id: str
+    text: str
+    title: str | None = None
+    source: str | None = None
+    date: str | None = None
+    url: str | None = None
+
+    @property
+    def full_title(self) -> str:
+        """The explicit title, else the first line of the text (PTC articles start with it)."""
+        if self.title:
+            return self.title
+        return self.text.split("\n", 1)[0].strip()[:200]
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """A character span of the article text; `end` is exclusive, as in the PTC files."""
+
+    start: int
+    end: int
+    technique: str
+    confidence: float = 1.0
+    text: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    start: int
+    end: int
+    score: float
+    """Highest propaganda probability of any word piece in the sentence (0 to 1)."""
+    text: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Analysis:
+    article_id: str
+    text: str
+    spans: list[Span]
+    sentences: list[Sentence]
+    score: float
+    """Article score in [0, 1]: the sentence scores averaged, weighted by sentence length."""
+    model_version: str
+    title: str | None = None
+    technique_counts: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "article_id": self.article_id,
+            "title": self.title,
+            "model_version": self.model_version,
+            "score": self.score,
+            "technique_counts": dict(self.technique_counts),
+            "spans": [s.to_dict() for s in self.spans],
+            "sentences": [s.to_dict() for s in self.sentences],
+            "text": self.text,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Analysis":
+        return cls(
+            article_id=data["article_id"],
+            text=data["text"],
+            spans=[Span(**s) for s in data["spans"]],
+            sentences=[Sentence(**s) for s in data["sentences"]],
+            score=data["score"],
+            model_version=data["model_version"],
+            title=data.get("title"),
+            technique_counts=dict(data.get("technique_counts", {})),
+        )
+
+    def filtered(self, threshold: float = 0.0, techniques: set[str] | None = None) -> "Analysis":
+        """The same analysis keeping only spans at or above `threshold` of the given techniques."""
+        spans = [s for s in self.spans if s.confidence >= threshold
+                 and (techniques is None or s.technique in techniques)]
+        counts: dict[str, int] = {}
+        for s in spans:
+            counts[s.technique] = counts.get(s.technique, 0) + 1
+        return Analysis(self.article_id, self.text, spans, self.sentences, self.score,
+                        self.model_version, self.title, counts)

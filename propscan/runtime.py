@@ -1,0 +1,95 @@
+"""The model behind one small interface: ONNX Runtime sessions + a `tokenizers` tokenizer.
+
+A model folder holds `config.json`, `tokenizer.json`, `tagger.onnx` and `classifier.onnx`.
+ONNX Runtime sessions are safe to call from several threads, so one `Model` serves a whole
+server process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from propscan.decoding import DecodeConfig
+from propscan.errors import ModelError
+from propscan.tokens import (Pieces, load_tokenizer, merge_window_scores, pair_batch, pair_tokenizer, pieces,
+                             window_batch, windows)
+
+DEFAULT_MODEL_DIR = Path(__file__).parent / "weights"
+REQUIRED = ("config.json", "tokenizer.json", "tagger.onnx", "classifier.onnx")
+
+
+def default_model_dir() -> Path:
+    """$PROPSCAN_MODEL if set, else the model shipped inside the package."""
+    return Path(os.environ.get("PROPSCAN_MODEL") or DEFAULT_MODEL_DIR)
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    version: str
+    labels: list[str]
+    window: int
+    stride: int
+    pair_len: int
+    decode: DecodeConfig
+
+    @classmethod
+    def read(cls, path: Path) -> "ModelConfig":
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(data["version"], list(data["labels"]), int(data["window"]), int(data["stride"]),
+                   int(data["pair_len"]), DecodeConfig(**data["decode"]))
+
+
+class Model:
+    def __init__(self, path: str | Path | None = None, threads: int | None = None):
+        import onnxruntime as ort
+
+        self.path = Path(path) if path else default_model_dir()
+        missing = [f for f in REQUIRED if not (self.path / f).is_file()]
+        if missing:
+            raise ModelError(f"{self.path}: not a propscan model folder (missing {', '.join(missing)}); "
+                             "train one with `propscan train` or unset PROPSCAN_MODEL")
+        self.config = ModelConfig.read(self.path / "config.json")
+        self.tokenizer = load_tokenizer(self.path / "tokenizer.json")
+        self._pairs = pair_tokenizer(self.tokenizer, self.config.pair_len)
+        self._cls = self.tokenizer.token_to_id("[CLS]")
+        self._sep = self.tokenizer.token_to_id("[SEP]")
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads or min(2, os.cpu_count() or 1)
+        opts.inter_op_num_threads = 1
+        providers = ["CPUExecutionProvider"]
+        self._tagger = ort.InferenceSession(str(self.path / "tagger.onnx"), opts, providers=providers)
+        self._classifier = ort.InferenceSession(str(self.path / "classifier.onnx"), opts, providers=providers)
+
+    @property
+    def version(self) -> str:
+        return self.config.version
+
+    def piece_probs(self, text: str, batch: int = 8) -> tuple[Pieces, np.ndarray]:
+        """Word pieces of `text` and, for each, the probability it lies in a propaganda span."""
+        p = pieces(self.tokenizer, text)
+        if len(p) == 0:
+            return p, np.zeros(0)
+        ranges = windows(len(p), self.config.window, self.config.stride)
+        scores = []
+        for k in range(0, len(ranges), batch):
+            chunk = ranges[k:k + batch]
+            ids, mask = window_batch(p.ids, chunk, self._cls, self._sep)
+            probs = self._tagger.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+            scores.extend(row[1:] for row in probs)   # drop [CLS]; window_batch put pieces at 1..k
+        return p, merge_window_scores(len(p), ranges, scores)
+
+    def technique_probs(self, spans: list[str], contexts: list[str], features: np.ndarray,
+                        batch: int = 32) -> np.ndarray:
+        """[n, n_labels] technique distribution for each span."""
+        out = []
+        for k in range(0, len(spans), batch):
+            ids, mask, types = pair_batch(self._pairs, spans[k:k + batch], contexts[k:k + batch])
+            out.append(self._classifier.run(None, {"input_ids": ids, "attention_mask": mask,
+                                                   "token_type_ids": types,
+                                                   "features": features[k:k + batch]})[0])
+        return np.concatenate(out) if out else np.zeros((0, len(self.config.labels)), dtype=np.float32)

@@ -1,0 +1,87 @@
+"""Training examples from PTC folders."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from propscan.domain import Article
+from propscan.features import span_context, span_features
+from propscan.io.ptc import LabelRow, read_articles, read_rows
+from propscan.sentences import sentence_ranges
+from propscan.techniques import LABELS
+from propscan.tokens import pieces, window_batch, windows
+
+LABEL_INDEX = {label: i for i, label in enumerate(LABELS)}
+
+
+@dataclass
+class Corpus:
+    articles: dict[str, Article]
+    rows: list[LabelRow]
+
+    def spans_by_article(self) -> dict[str, list[LabelRow]]:
+        out: dict[str, list[LabelRow]] = defaultdict(list)
+        for r in self.rows:
+            out[r.article_id].append(r)
+        return out
+
+
+def load_corpus(root: Path, labels_file: str = "labels.tsv") -> Corpus:
+    """A PTC split: `root/articles/*.txt` and `root/<labels_file>` (with or without techniques)."""
+    root = Path(root)
+    articles = {a.id: a for a in read_articles(root / "articles")}
+    path = root / labels_file
+    with_technique = len(path.read_text(encoding="utf-8").splitlines()[1].split("\t")) == 4
+    rows = [r for r in read_rows(path, with_technique) if r.article_id in articles]
+    return Corpus(articles, rows)
+
+
+def tagger_windows(corpus: Corpus, tokenizer, size: int, stride: int, ids: list[str] | None = None):
+    """(input_ids, attention_mask, labels) windows: label 1 for pieces inside any gold span."""
+    spans = corpus.spans_by_article()
+    cls_id, sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
+    out = []
+    for aid in ids or sorted(corpus.articles):
+        text = corpus.articles[aid].text
+        p = pieces(tokenizer, text)
+        inside = np.zeros(len(text) + 1, dtype=np.int8)
+        for r in spans.get(aid, []):
+            inside[r.start:r.end] = 1
+        labels = np.array([inside[s:e].max() if e > s else 0 for s, e in p.offsets], dtype=np.float32)
+        for a, b in windows(len(p), size, stride):
+            x, m = window_batch(p.ids, [(a, b)], cls_id, sep_id)
+            y = np.full(x.shape[1], -1.0, dtype=np.float32)
+            y[1:b - a + 1] = labels[a:b]
+            out.append((x[0], m[0], y))
+    return out
+
+
+@dataclass
+class SpanExample:
+    article_id: str
+    start: int
+    end: int
+    span: str
+    context: str
+    features: np.ndarray
+    label: int
+
+
+def span_examples(corpus: Corpus, ids: set[str] | None = None) -> list[SpanExample]:
+    cache: dict[str, tuple[str, list]] = {}
+    out = []
+    for r in corpus.rows:
+        if ids is not None and r.article_id not in ids:
+            continue
+        text = corpus.articles[r.article_id].text
+        if r.article_id not in cache:
+            cache[r.article_id] = (text.lower(), sentence_ranges(text))
+        lowered, sents = cache[r.article_id]
+        out.append(SpanExample(r.article_id, r.start, r.end, text[r.start:r.end], span_context(text, r.start, r.end, sents),
+                               span_features(text, r.start, r.end, lowered),
+                               LABEL_INDEX.get(r.technique, -1)))
+    return out

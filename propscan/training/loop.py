@@ -1,0 +1,134 @@
+"""Fine-tuning loops for the tagger and the classifier (bf16 autocast on CPU)."""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from typing import Callable
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from propscan.training.data import SpanExample
+from propscan.training.nets import Classifier, Tagger
+from propscan.tokens import pair_batch, pair_tokenizer
+
+Log = Callable[[str], None]
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def _schedule(optimizer, total: int, warmup: float = 0.1):
+    warm = max(1, int(total * warmup))
+
+    def factor(step: int) -> float:
+        if step < warm:
+            return (step + 1) / warm
+        return max(0.0, (total - step) / max(1, total - warm))
+
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+
+
+def _autocast(enabled: bool):
+    return torch.autocast("cpu", dtype=torch.bfloat16, enabled=enabled)
+
+
+def _pad(rows: list[np.ndarray], value) -> np.ndarray:
+    width = max(len(r) for r in rows)
+    out = np.full((len(rows), width), value, dtype=rows[0].dtype)
+    for i, r in enumerate(rows):
+        out[i, :len(r)] = r
+    return out
+
+
+def fit_tagger(encoder: str, windows, epochs: int, lr: float, batch: int, seed: int,
+               bf16: bool = True, max_steps: int | None = None, log: Log = print) -> Tagger:
+    seed_everything(seed)
+    model = Tagger(encoder)
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
+    steps_per_epoch = math.ceil(len(windows) / batch)
+    total = steps_per_epoch * epochs if max_steps is None else min(max_steps, steps_per_epoch * epochs)
+    sched = _schedule(opt, total)
+    rng = np.random.default_rng(seed)
+    step = 0
+    model.train()
+    for epoch in range(epochs):
+        order = rng.permutation(len(windows))
+        t0, running, done = time.time(), 0.0, 0
+        for k in range(steps_per_epoch):
+            if step >= total:
+                break
+            idx = order[k * batch:(k + 1) * batch]
+            x = torch.from_numpy(_pad([windows[i][0] for i in idx], 0))
+            m = torch.from_numpy(_pad([windows[i][1] for i in idx], 0))
+            y = torch.from_numpy(_pad([windows[i][2] for i in idx], np.float32(-1)))
+            with _autocast(bf16):
+                logits = model.logits(x, m)
+            valid = y >= 0
+            loss = F.binary_cross_entropy_with_logits(logits.float()[valid], y[valid])
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step(); sched.step(); opt.zero_grad()
+            running += loss.item(); step += 1; done += 1
+            if step % 50 == 0:
+                log(f"  tagger epoch {epoch + 1} step {step}/{total} loss {running / done:.4f}")
+        log(f"tagger epoch {epoch + 1}/{epochs} done in {time.time() - t0:.0f}s, loss {running / max(1, done):.4f}")
+    model.eval()
+    return model
+
+
+def fit_classifier(encoder: str, tokenizer, examples: list[SpanExample], epochs: int, lr: float,
+                   batch: int, pair_len: int, seed: int, bf16: bool = True,
+                   max_steps: int | None = None, log: Log = print) -> Classifier:
+    seed_everything(seed)
+    model = Classifier(encoder)
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
+    examples = [e for e in examples if e.label >= 0]
+    pairs = pair_tokenizer(tokenizer, pair_len)
+    steps_per_epoch = math.ceil(len(examples) / batch)
+    total = steps_per_epoch * epochs if max_steps is None else min(max_steps, steps_per_epoch * epochs)
+    sched = _schedule(opt, total)
+    rng = np.random.default_rng(seed)
+    step = 0
+    model.train()
+    for epoch in range(epochs):
+        order = rng.permutation(len(examples))
+        t0, running, done = time.time(), 0.0, 0
+        for k in range(steps_per_epoch):
+            if step >= total:
+                break
+            chunk = [examples[i] for i in order[k * batch:(k + 1) * batch]]
+            ids, mask, types = pair_batch(pairs, [e.span for e in chunk], [e.context for e in chunk])
+            feats = torch.from_numpy(np.stack([e.features for e in chunk]))
+            y = torch.tensor([e.label for e in chunk])
+            with _autocast(bf16):
+                logits = model.logits(torch.from_numpy(ids), torch.from_numpy(mask), torch.from_numpy(types), feats)
+            loss = F.cross_entropy(logits.float(), y)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step(); sched.step(); opt.zero_grad()
+            running += loss.item(); step += 1; done += 1
+        log(f"classifier epoch {epoch + 1}/{epochs} done in {time.time() - t0:.0f}s, loss {running / max(1, done):.4f}")
+    model.eval()
+    return model
+
+
+@torch.no_grad()
+def predict_classifier(model: Classifier, tokenizer, examples: list[SpanExample], pair_len: int,
+                       batch: int = 64, bf16: bool = True) -> np.ndarray:
+    out = []
+    pairs = pair_tokenizer(tokenizer, pair_len)
+    for k in range(0, len(examples), batch):
+        chunk = examples[k:k + batch]
+        ids, mask, types = pair_batch(pairs, [e.span for e in chunk], [e.context for e in chunk])
+        feats = torch.from_numpy(np.stack([e.features for e in chunk]))
+        with _autocast(bf16):
+            logits = model.logits(torch.from_numpy(ids), torch.from_numpy(mask), torch.from_numpy(types), feats)
+        out.append(torch.softmax(logits.float(), -1).numpy())
+    return np.concatenate(out)

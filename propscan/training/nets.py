@@ -1,0 +1,58 @@
+"""The two networks fine-tuned from the same pretrained encoder.
+
+Tagger: per-piece probability that the piece lies in a propaganda span.
+Classifier: technique distribution for one span, from the span, its context and features.
+Both return probabilities so the exported ONNX graphs need no post-processing.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from transformers import AutoModel
+
+from propscan.features import N_FEATURES
+from propscan.techniques import LABELS
+
+
+def load_encoder(path: str):
+    # Eager attention exports to an ONNX graph that ONNX Runtime's int8 quantiser handles well.
+    return AutoModel.from_pretrained(path, attn_implementation="eager")
+
+
+class Tagger(nn.Module):
+    def __init__(self, encoder_path: str):
+        super().__init__()
+        self.encoder = load_encoder(encoder_path)
+        self.dropout = nn.Dropout(0.1)
+        self.head = nn.Linear(self.encoder.config.hidden_size, 1)
+
+    def logits(self, input_ids, attention_mask):
+        h = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        return self.head(self.dropout(h)).squeeze(-1)
+
+    def forward(self, input_ids, attention_mask):
+        return torch.sigmoid(self.logits(input_ids, attention_mask))
+
+
+class Classifier(nn.Module):
+    def __init__(self, encoder_path: str):
+        super().__init__()
+        self.encoder = load_encoder(encoder_path)
+        hidden = self.encoder.config.hidden_size
+        self.dropout = nn.Dropout(0.1)
+        self.features = nn.Sequential(nn.Linear(N_FEATURES, 32), nn.GELU())
+        self.head = nn.Linear(2 * hidden + 32, len(LABELS))
+
+    def logits(self, input_ids, attention_mask, token_type_ids, features):
+        h = self.encoder(input_ids=input_ids, attention_mask=attention_mask,
+                         token_type_ids=token_type_ids).last_hidden_state
+        m = attention_mask.unsqueeze(-1).to(h.dtype)
+        span_m = m * (1 - token_type_ids).unsqueeze(-1).to(h.dtype)   # first segment = the span
+        span_vec = (h * span_m).sum(1) / span_m.sum(1).clamp(min=1)
+        all_vec = (h * m).sum(1) / m.sum(1).clamp(min=1)
+        z = torch.cat([span_vec, all_vec, self.features(features)], dim=-1)
+        return self.head(self.dropout(z))
+
+    def forward(self, input_ids, attention_mask, token_type_ids, features):
+        return torch.softmax(self.logits(input_ids, attention_mask, token_type_ids, features), dim=-1)
