@@ -1,0 +1,20 @@
+"""propscan: find propaganda techniques in news, character by character, offline."""
+
+from propscan.domain import Analysis, Article, Sentence, Span
+from propscan.errors import PropscanError
+from propscan.techniques import LABELS, TECHNIQUES, Technique
+
+__version__ = "0.1.0"
+
+
+def __getattr__(name):
+    # The Analyzer pulls in ONNX Runtime; import it only when asked for.
+    if name == "Analyzer":
+        from propscan.analyzer import Analyzer
+
+        return Analyzer
+    raise AttributeError(name)
+
+
+__all__ = ["Analysis", "Analyzer", "Article", "LABELS", "PropscanError", "Sentence", "Span",
+           "TECHNIQUES", "Technique", "__version__"]

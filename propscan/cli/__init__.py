@@ -1,0 +1,35 @@
+"""The `propscan` command. Each command lives in its own module as a thin wrapper over an
+importable function; this module only assembles them and turns errors into one line."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from propscan.errors import PropscanError
+
+app = typer.Typer(
+    name="propscan",
+    help="Find propaganda techniques in news articles, offline.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+# Importing a command module registers its command on `app`.
+from propscan.cli import analyze, bench, classify, evaluate, predict, train  # noqa: E402,F401
+
+
+def main() -> None:
+    try:
+        app()
+    except PropscanError as e:
+        print(f"propscan: error: {e}", file=sys.stderr)
+        sys.exit(e.exit_code)
+    except KeyboardInterrupt:
+        print("propscan: interrupted", file=sys.stderr)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from propscan.cli import app
+from propscan.cli._shared import ModelOption, load_analyzer
+
+
+@app.command("analyze")
+def analyze_cli(
+    source: str = typer.Argument("-", help="Text file to analyse, or - for stdin."),
+    as_json: bool = typer.Option(False, "--json", help="Print the Analysis as JSON."),
+    threshold: float = typer.Option(0.0, "--threshold", "-t", min=0.0, max=1.0,
+                                    help="Hide spans below this confidence."),
+    model: Optional[Path] = ModelOption,
+) -> None:
+    """Show the techniques used in one article, highlighted in the terminal."""
+    from propscan.io.text import read_article_source
+    from propscan.render import render_terminal
+
+    article = read_article_source(source)
+    analysis = load_analyzer(model).analyze(article).filtered(threshold)
+    if as_json:
+        typer.echo(json.dumps(analysis.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        render_terminal(analysis)

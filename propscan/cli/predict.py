@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from propscan.cli import app
+from propscan.cli._shared import ModelOption, load_analyzer, report_failures
+
+
+@app.command("predict")
+def predict_cli(
+    articles_dir: Path = typer.Argument(..., help="Folder of article .txt files."),
+    output: Path = typer.Option(..., "--output", "-o", help="TSV to write: article_id, technique, start, end."),
+    model: Optional[Path] = ModelOption,
+) -> None:
+    """Detect technique spans in every *.txt of a folder (SemEval span + technique format)."""
+    from propscan.tasks import predict
+
+    result = predict(load_analyzer(model), articles_dir, output)
+    typer.echo(f"{result.rows} spans in {result.articles} articles -> {output}", err=True)
+    report_failures(result.failures, f"results for the other {result.articles} articles are in {output}")

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from propscan.cli import app
+
+
+@app.command("train")
+def train_cli(
+    train_dir: Path = typer.Argument(..., help="PTC training split: articles/ and labels.tsv."),
+    output: Path = typer.Option(..., "--output", "-o", help="Model folder to write."),
+    dev_dir: Optional[Path] = typer.Option(None, "--dev", help="PTC dev split (articles/, spans.tsv) to tune span decoding on."),
+    seed: int = typer.Option(13, help="Random seed."),
+    tagger_epochs: int = typer.Option(3, help="Epochs for the span tagger."),
+    classifier_epochs: int = typer.Option(3, help="Epochs for the technique classifier."),
+    encoder: Optional[Path] = typer.Option(None, help="Pretrained encoder folder (default: the packaged MiniLM-L6)."),
+    max_articles: Optional[int] = typer.Option(None, help="Train on the first N articles only (smoke tests)."),
+    max_steps: Optional[int] = typer.Option(None, help="Stop each network after N steps (smoke tests)."),
+    cv: int = typer.Option(0, "--cv", help="Instead of training, report TC micro-F1 by N-fold grouped cross-validation."),
+) -> None:
+    """Fine-tune the span tagger and technique classifier and export them to ONNX."""
+    from propscan.training.train import TrainConfig, cross_validate_classifier, train
+
+    config = TrainConfig(encoder=str(encoder or ""), seed=seed, tagger_epochs=tagger_epochs,
+                         classifier_epochs=classifier_epochs, max_articles=max_articles, max_steps=max_steps)
+    if cv:
+        result = cross_validate_classifier(train_dir, cv, config)
+        output.mkdir(parents=True, exist_ok=True)
+        (output / "cv.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        return
+    report = train(train_dir, output, dev_dir, config)
+    typer.echo(f"model written to {output} in {report.seconds:.0f}s")

@@ -1,0 +1,79 @@
+"""Human-readable output for the terminal (rich)."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from propscan import techniques
+from propscan.domain import Analysis
+
+
+def _console() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+def render_terminal(analysis: Analysis, console: Console | None = None) -> None:
+    """The article with technique spans coloured and tagged, then a per-technique summary
+    and the sentence and article scores."""
+    console = console or _console()
+    text = Text(analysis.text)
+    # Nested spans: paint the longer ones first so the inner ones stay visible.
+    for span in sorted(analysis.spans, key=lambda s: s.start - s.end):
+        colour = techniques.get(span.technique).colour
+        text.stylize(f"black on {colour}", span.start, span.end)
+    console.print(text)
+    console.print()
+    table = Table(title="Techniques found", show_lines=False)
+    table.add_column("", justify="right")
+    table.add_column("technique")
+    table.add_column("spans", justify="right")
+    table.add_column("example")
+    for label, count in analysis.technique_counts.items():
+        tech = techniques.get(label)
+        example = next(s.text for s in analysis.spans if s.technique == label)
+        table.add_row(Text("■", style=tech.colour), tech.name, str(count),
+                      (example[:60] + "…") if len(example) > 60 else example)
+    console.print(table)
+    if analysis.spans:
+        spans = Table(title="Spans")
+        for col in ("start", "end", "technique", "confidence", "text"):
+            spans.add_column(col)
+        for s in analysis.spans:
+            spans.add_row(str(s.start), str(s.end), techniques.get(s.technique).name,
+                          f"{s.confidence:.2f}", s.text[:70].replace("\n", " "))
+        console.print(spans)
+    top = sorted(analysis.sentences, key=lambda s: -s.score)[:5]
+    if top:
+        console.print("Most loaded sentences:")
+        for s in top:
+            bar = "█" * round(s.score * 10) + "·" * (10 - round(s.score * 10))
+            console.print(f"  {bar} {s.score:.2f}  {s.text[:90]}")
+    console.print(f"Article score: {analysis.score:.2f}   ({len(analysis.spans)} spans, "
+                  f"model {analysis.model_version})")
+
+
+def print_evaluation(ev, console: Console | None = None) -> None:
+    console = console or _console()
+    table = Table(title="Official measures (SemEval-2020 Task 11)")
+    for col in ("measure", "precision", "recall", "F1", "pred", "gold"):
+        table.add_column(col)
+    table.add_row("SI (spans)", f"{ev.si.precision:.4f}", f"{ev.si.recall:.4f}", f"{ev.si.f1:.4f}",
+                  str(ev.si.n_pred), str(ev.si.n_gold))
+    if ev.full:
+        o = ev.full.overall
+        table.add_row("Full task (span + technique)", f"{o.precision:.4f}", f"{o.recall:.4f}",
+                      f"{o.f1:.4f}", str(o.n_pred), str(o.n_gold))
+    if ev.tc:
+        table.add_row("TC (micro-F1 on gold spans)", "", "", f"{ev.tc.micro_f1:.4f}", "", str(ev.tc.n))
+    console.print(table)
+    if ev.tc:
+        per = Table(title="Per technique (TC on gold spans; full task F1)")
+        for col in ("technique", "P", "R", "F1", "gold", "full F1"):
+            per.add_column(col)
+        for label, s in ev.tc.per_technique.items():
+            full = ev.full.per_technique.get(label) if ev.full else None
+            per.add_row(label, f"{s.precision:.3f}", f"{s.recall:.3f}", f"{s.f1:.3f}", str(s.n_gold),
+                        f"{full.f1:.3f}" if full else "")
+        console.print(per)

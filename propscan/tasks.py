@@ -1,0 +1,150 @@
+"""The SemEval task contracts behind `propscan predict`, `classify` and `evaluate`.
+
+These are how propscan is scored on test sets we never see, so their output formats are
+fixed: see docs/cli.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from propscan import metrics
+from propscan.analyzer import Analyzer
+from propscan.errors import InputError, PropscanError
+from propscan.io.ptc import LabelRow, article_paths, read_article, read_rows
+from propscan.io.semeval import write_rows
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class RunResult:
+    rows: int = 0
+    articles: int = 0
+    failures: list[str] = field(default_factory=list)   # one line per file that could not be used
+
+
+def _read_folder(folder: Path, result: RunResult) -> dict:
+    """Every readable article of the folder by id; unreadable files go to result.failures."""
+    articles = {}
+    for path in article_paths(folder):
+        try:
+            article = read_article(path)
+        except PropscanError as e:
+            result.failures.append(e.message)
+            continue
+        articles[article.id] = article
+    return articles
+
+
+def predict_rows(analyzer: Analyzer, folder: Path, result: RunResult | None = None,
+                 progress: Progress | None = None) -> list[tuple[str, str, int, int]]:
+    """One (article_id, technique, start, end) per detected span, every article of the folder."""
+    result = result if result is not None else RunResult()
+    rows = []
+    for aid, article in _read_folder(folder, result).items():
+        if not article.text.strip():
+            result.failures.append(f"{folder}/{aid}: empty article, skipped")
+            continue
+        analysis = analyzer.analyze(article)
+        rows += [(aid, s.technique, s.start, s.end) for s in analysis.spans]
+        result.articles += 1
+        if progress:
+            progress(aid)
+    return rows
+
+
+def predict(analyzer: Analyzer, folder: Path, out: Path, progress: Progress | None = None) -> RunResult:
+    result = RunResult()
+    rows = predict_rows(analyzer, folder, result, progress)
+    result.rows = write_rows(out, rows)
+    return result
+
+
+def classify_rows(analyzer: Analyzer, folder: Path, spans: list[LabelRow], result: RunResult
+                  ) -> list[tuple[str, str, int, int]]:
+    """Exactly one (article_id, technique, start, end) per input span, in input order.
+
+    A span whose article is missing or unreadable, or which lies outside its text, still gets
+    a row (the most frequent technique) so the output stays aligned; it is reported."""
+    articles = _read_folder(folder, result)
+    by_article: dict[str, list[int]] = {}
+    for i, row in enumerate(spans):
+        by_article.setdefault(row.article_id, []).append(i)
+    labels: list[str | None] = [None] * len(spans)
+    fallback = analyzer.labels[0]
+    for aid, idx in by_article.items():
+        article = articles.get(aid)
+        if article is None:
+            result.failures.append(f"article {aid} (line {spans[idx[0]].line}): no readable "
+                                   f"article{aid}.txt or {aid}.txt in {folder}")
+            continue
+        ok = [i for i in idx if spans[i].end <= len(article.text)]
+        for i in set(idx) - set(ok):
+            result.failures.append(f"line {spans[i].line}: span {spans[i].start}-{spans[i].end} "
+                                   f"is past the end of article {aid} ({len(article.text)} characters)")
+        for i, (label, _) in zip(ok, analyzer.classify_labels(article.text, [(spans[i].start, spans[i].end) for i in ok])):
+            labels[i] = label
+        result.articles += 1
+    return [(r.article_id, labels[i] or fallback, r.start, r.end) for i, r in enumerate(spans)]
+
+
+def classify(analyzer: Analyzer, folder: Path, spans_file: Path, out: Path) -> RunResult:
+    result = RunResult()
+    spans = read_rows(spans_file, with_technique=False)
+    if not spans:
+        raise InputError(f"{spans_file}: no spans to classify")
+    result.rows = write_rows(out, classify_rows(analyzer, folder, spans, result))
+    return result
+
+
+@dataclass
+class Evaluation:
+    si: metrics.Score
+    full: metrics.FullScore | None = None
+    tc: metrics.ClassificationScore | None = None
+    failures: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        out = {"si": self.si.to_dict()}
+        if self.full:
+            out["full"] = {"overall": self.full.overall.to_dict(),
+                           "per_technique": {k: v.to_dict() for k, v in self.full.per_technique.items()}}
+        if self.tc:
+            out["tc"] = {"micro_f1": self.tc.micro_f1, "n": self.tc.n,
+                         "per_technique": {k: v.to_dict() for k, v in self.tc.per_technique.items()}}
+        return out
+
+
+def evaluate(analyzer: Analyzer, folder: Path, gold_file: Path, progress: Progress | None = None) -> Evaluation:
+    """Official measures of the model on a folder with gold spans (3 columns: SI only) or gold
+    labels (4 columns: SI, the full task, and TC on the gold spans)."""
+    first = [line for line in Path(gold_file).read_text(encoding="utf-8").splitlines()
+             if line.strip() and not line.startswith("article_id")][:1]
+    with_technique = bool(first) and len(first[0].split("\t")) == 4
+    gold_rows = read_rows(gold_file, with_technique)
+    result = RunResult()
+    pred = predict_rows(analyzer, folder, result, progress)
+    evaluated = {aid for aid, *_ in pred} | set(_read_folder(folder, RunResult()))
+    gold_rows = [r for r in gold_rows if r.article_id in evaluated]
+    gold_si: dict[str, list] = {}
+    for r in gold_rows:
+        gold_si.setdefault(r.article_id, []).append((r.start, r.end))
+    pred_si: dict[str, list] = {}
+    for aid, _, s, e in pred:
+        pred_si.setdefault(aid, []).append((s, e))
+    ev = Evaluation(metrics.span_identification(pred_si, gold_si), failures=result.failures)
+    if with_technique:
+        gold_full: dict[str, list] = {}
+        for r in gold_rows:
+            gold_full.setdefault(r.article_id, []).append((r.start, r.end, r.technique))
+        pred_full: dict[str, list] = {}
+        for aid, t, s, e in pred:
+            pred_full.setdefault(aid, []).append((s, e, t))
+        ev.full = metrics.full_task(pred_full, gold_full)
+        spans = [LabelRow(r.article_id, r.start, r.end, None, r.line) for r in gold_rows]
+        labelled = classify_rows(analyzer, folder, spans, RunResult())
+        ev.tc = metrics.technique_classification([r.technique for r in gold_rows], [t for _, t, _, _ in labelled])
+    return ev
