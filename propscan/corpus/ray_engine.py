@@ -1,0 +1,92 @@
+"""The batch pipeline on Ray Data: read → map_batches over an actor pool (each actor loads
+the model once) → write through the same exactly-once store writer as the local engine.
+
+Runs on a local Ray instance (started here with as many CPUs as actors) or on an existing
+cluster (`address`, e.g. "ray://head:10001" or "auto"). The driver reads the inputs and writes
+the store, so inputs and store only need to be visible to the driver; the model must be
+installed on every node (the shipped one is, with propscan), or `--model` must be a path
+that exists on every node.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, Iterable, Iterator
+
+from propscan.corpus.sources import BadRecord
+from propscan.domain import Article
+
+COLUMNS = ("id", "text", "title", "source", "date", "url")
+
+
+class Predictor:
+    """One per Ray actor: the model is loaded once, in the constructor."""
+
+    def __init__(self, model: str | None, threads: int = 1):
+        from propscan.analyzer import Analyzer
+
+        self.analyzer = Analyzer(model, threads=threads)
+
+    def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
+        import numpy as np
+
+        from propscan.corpus.runner import _rss, analyse_one
+
+        records, errors = [], []
+        n = len(batch["id"])
+        for i in range(n):
+            fields = {c: (None if batch[c][i] is None else str(batch[c][i])) for c in COLUMNS}
+            res = analyse_one(self.analyzer, Article(**fields))
+            if isinstance(res, BadRecord):
+                records.append("")
+                errors.append(res.reason)
+            else:
+                records.append(json.dumps(res, ensure_ascii=False))
+                errors.append("")
+        return {"id": np.array([str(x) for x in batch["id"]], dtype=object),
+                "record": np.array(records, dtype=object), "error": np.array(errors, dtype=object),
+                "pid": np.full(n, os.getpid()), "rss": np.full(n, _rss())}
+
+
+def _chunks(articles: Iterable[Article], size: int) -> Iterator[list[Article]]:
+    chunk: list[Article] = []
+    for a in articles:
+        chunk.append(a)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def ray_engine(articles: Iterable[Article], model: str | None, actors: int, address: str | None,
+               rss: dict[str, int], wave: int = 2000, batch_size: int = 2) -> Iterator[dict[str, Any] | BadRecord]:
+    """Results in completion order. Articles are sent in waves of `wave` (so the driver never
+    holds the whole corpus); each wave is one Ray Dataset."""
+    import ray
+
+    started_here = False
+    if not ray.is_initialized():
+        if address:
+            ray.init(address=address, log_to_driver=False)
+        else:
+            ray.init(num_cpus=max(actors, 1), include_dashboard=False, log_to_driver=False)
+        started_here = True
+    try:
+        for chunk in _chunks(articles, wave):
+            items = [{c: getattr(a, c) for c in COLUMNS} for a in chunk]
+            ds = ray.data.from_items(items, override_num_blocks=max(1, min(len(items), actors * 4)))
+            ds = ds.map_batches(Predictor, fn_constructor_kwargs={"model": model, "threads": 1},
+                                batch_size=batch_size, compute=ray.data.ActorPoolStrategy(size=actors),
+                                num_cpus=1, batch_format="numpy")
+            for out in ds.iter_batches(batch_size=None, batch_format="numpy"):
+                for aid, rec, err, pid, mem in zip(out["id"], out["record"], out["error"], out["pid"], out["rss"]):
+                    rss[str(pid)] = max(rss.get(str(pid), 0), int(mem))
+                    if err:
+                        yield BadRecord(str(aid), str(err), str(aid))
+                    else:
+                        yield json.loads(rec)
+    finally:
+        if started_here:
+            ray.shutdown()

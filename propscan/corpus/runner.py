@@ -1,0 +1,247 @@
+"""The batch pipeline: read inputs → skip ids already stored → analyse (in this process,
+in N local worker processes, or on Ray) → write whole articles in committed batches.
+
+`run_batch` is what `propscan batch` calls; it is importable and has no CLI dependencies.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import sys
+import time
+import uuid
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+from propscan.corpus.sources import BadRecord, count_inputs, read_inputs
+from propscan.corpus.store import open_store, result_record
+from propscan.domain import Article
+from propscan.errors import InputError, PropscanError
+
+ENGINES = ("local", "ray")
+
+
+@dataclass
+class BatchSummary:
+    run_id: str
+    store: str
+    engine: str
+    workers: int
+    total: int = 0
+    written: int = 0
+    skipped: int = 0
+    bad: list[BadRecord] = field(default_factory=list)
+    seconds: float = 0.0
+    analyse_seconds: float = 0.0
+    """From the first article handed to the engine to the last one written (no start-up)."""
+    model_version: str = ""
+    worker_rss: dict[str, int] = field(default_factory=dict)
+    """Peak resident memory (bytes) seen for each worker process, by pid."""
+
+    @property
+    def rate(self) -> float:
+        """Steady-state articles/s: articles after the first result over the time since it."""
+        return (self.written - 1) / self.analyse_seconds if self.analyse_seconds and self.written > 1 else 0.0
+
+
+def resolve_model(model: str | Path | None) -> tuple[str | None, Path, str]:
+    """(the model argument to hand workers, the model folder, its version). Checks the folder."""
+    from propscan.errors import ModelError
+    from propscan.runtime import REQUIRED, ModelConfig, default_model_dir
+
+    path = Path(model) if model else default_model_dir()
+    missing = [f for f in REQUIRED if not (path / f).is_file()]
+    if missing:
+        raise ModelError(f"{path}: not a propscan model folder (missing {', '.join(missing)}); "
+                         "train one with `propscan train` or unset PROPSCAN_MODEL")
+    explicit = str(path.resolve()) if (model or os.environ.get("PROPSCAN_MODEL")) else None
+    return explicit, path, ModelConfig.read(path / "config.json").version
+
+
+def _rss() -> int:
+    try:
+        import psutil
+
+        return psutil.Process().memory_info().rss
+    except Exception:
+        return 0
+
+
+def analyse_one(analyzer, article: Article) -> dict[str, Any] | BadRecord:
+    try:
+        return result_record(article, analyzer.analyze(article))
+    except PropscanError as e:
+        return BadRecord(article.id, e.message, article.id)
+
+
+# -- local worker processes --------------------------------------------------------------------
+
+_WORKER_ANALYZER = None
+
+
+def _init_worker(model: str | None, threads: int) -> None:
+    global _WORKER_ANALYZER
+    from propscan.analyzer import Analyzer
+
+    _WORKER_ANALYZER = Analyzer(model, threads=threads)
+
+
+def _work(articles: list[Article]) -> tuple[int, int, list]:
+    out = [analyse_one(_WORKER_ANALYZER, a) for a in articles]
+    return os.getpid(), _rss(), out
+
+
+def local_engine(articles: Iterable[Article], model: str | None, workers: int,
+                 rss: dict[str, int]) -> Iterator[dict[str, Any] | BadRecord]:
+    """Results in completion order. One worker: this process (ONNX Runtime's own threads).
+    N workers: N processes, each loading the model once with one ONNX thread."""
+    if workers <= 1:
+        from propscan.analyzer import Analyzer
+
+        analyzer = Analyzer(model)
+        for a in articles:
+            yield analyse_one(analyzer, a)
+            rss[str(os.getpid())] = max(rss.get(str(os.getpid()), 0), _rss())
+        return
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
+                             initargs=(model, 1)) as pool:
+        it = iter(articles)
+        pending: set = set()
+        exhausted = False
+        while True:
+            while not exhausted and len(pending) < 2 * workers:
+                chunk = [a for _, a in zip(range(1), it)]
+                if not chunk:
+                    exhausted = True
+                    break
+                pending.add(pool.submit(_work, chunk))
+            if not pending:
+                return
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                pid, mem, out = fut.result()
+                rss[str(pid)] = max(rss.get(str(pid), 0), mem)
+                yield from out
+
+
+# -- the pipeline ------------------------------------------------------------------------------
+
+def _progress(enabled: bool, total: int):
+    from rich.console import Console
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColumn,
+                               TextColumn, TimeElapsedColumn, TimeRemainingColumn)
+    from rich.text import Text
+
+    class RateColumn(ProgressColumn):
+        def render(self, task) -> Text:
+            speed = task.finished_speed or task.speed
+            return Text("-- art/s" if speed is None else f"{speed:.2f} art/s")
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    RateColumn(), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+                    console=Console(file=sys.stderr), disable=not enabled, transient=False)
+
+
+def run_batch(inputs: Iterable[str | Path], store: str | Path, *, fmt: str = "auto", workers: int = 1,
+              engine: str = "local", address: str | None = None, model: str | Path | None = None,
+              commit_every: int = 16, text_column: str = "text", progress: bool = False,
+              on_bad: Callable[[BadRecord], None] | None = None, ray_wave: int = 2000) -> BatchSummary:
+    """Analyse every article of `inputs` not yet in `store` and store it exactly once."""
+    from propscan import __version__
+
+    inputs = [Path(p) for p in inputs]
+    if not inputs:
+        raise InputError("give at least one input (a folder of .txt files, .jsonl, .csv or .parquet)")
+    if engine not in ENGINES:
+        raise InputError(f"unknown engine {engine!r}; use local or ray")
+    if workers < 1:
+        raise InputError("--workers must be at least 1")
+    model_arg, model_path, version = resolve_model(model)
+    total = count_inputs(inputs, text_column)
+    t0 = time.perf_counter()
+    run_id = f"{_dt.datetime.now(_dt.timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+    summary = BatchSummary(run_id, str(store), engine, workers, total=total, model_version=version)
+    st = open_store(Path(store), fmt)
+    try:
+        done = st.done_ids()
+        now = _dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None)
+        run = {"run_id": run_id, "started_at": now, "finished_at": None, "status": "running",
+               "model_version": version, "model_path": str(model_path), "engine": engine,
+               "workers": workers, "inputs": "\n".join(map(str, inputs)),
+               "propscan_version": __version__, "articles_written": 0, "articles_skipped": 0,
+               "bad_records": 0}
+        st.start_run(run)
+        bar = _progress(progress, total)
+        task = bar.add_task("analysing", total=total)
+        bad_buffer: list[BadRecord] = []
+
+        def bad(b: BadRecord) -> None:
+            summary.bad.append(b)
+            bad_buffer.append(b)
+            if on_bad:
+                on_bad(b)
+            bar.advance(task)
+
+        def pending() -> Iterator[Article]:
+            seen: set[str] = set()
+            for item in read_inputs(inputs, text_column):
+                if isinstance(item, BadRecord):
+                    bad(item)
+                elif item.id in done:
+                    summary.skipped += 1
+                    bar.advance(task)
+                elif item.id in seen:
+                    bad(BadRecord(item.id, "duplicate id: an earlier record of this run has it", item.id))
+                else:
+                    seen.add(item.id)
+                    yield item
+
+        if engine == "ray":
+            from propscan.corpus.ray_engine import ray_engine
+
+            results = ray_engine(pending(), model_arg, workers, address, summary.worker_rss, wave=ray_wave)
+        else:
+            results = local_engine(pending(), model_arg, workers, summary.worker_rss)
+
+        buffer: list[dict[str, Any]] = []
+        last = time.monotonic()
+        t_first: float | None = None
+
+        def flush() -> None:
+            nonlocal last
+            if buffer:
+                summary.written += st.write_batch(buffer, run_id)
+                bar.advance(task, len(buffer))
+                buffer.clear()
+            if bad_buffer:
+                st.write_bad(run_id, [b.to_dict() for b in bad_buffer])
+                bad_buffer.clear()
+            last = time.monotonic()
+
+        with bar:
+            for res in results:
+                if t_first is None:
+                    t_first = time.perf_counter()
+                if isinstance(res, BadRecord):
+                    bad(res)
+                else:
+                    buffer.append(res)
+                if len(buffer) >= commit_every or time.monotonic() - last > 5:
+                    flush()
+            flush()
+        end = time.perf_counter()
+        summary.seconds = end - t0
+        summary.analyse_seconds = end - (t_first or end)
+        run.update(finished_at=_dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None), status="finished",
+                   articles_written=summary.written, articles_skipped=summary.skipped,
+                   bad_records=len(summary.bad))
+        st.finish_run(run)
+    finally:
+        st.close()
+    return summary
