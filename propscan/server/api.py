@@ -1,0 +1,338 @@
+"""The REST API, version 1: analyse text/upload/URL, read saved analyses, techniques, health."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any, Literal, Optional
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from propscan.domain import Analysis, Article
+from propscan.errors import PropscanError
+from propscan.server.problems import ApiError, NotFound, error_body
+from propscan.server.store import ID_PATTERN, Record
+from propscan.techniques import LABELS, TECHNIQUES
+
+log = logging.getLogger("propscan.server")
+
+PREFIX = "/api/v1"
+router = APIRouter(prefix=PREFIX, tags=["api v1"])
+
+ABBREVIATIONS = {
+    "Loaded_Language": "LL",
+    "Name_Calling,Labeling": "NC",
+    "Repetition": "REP",
+    "Doubt": "DBT",
+    "Exaggeration,Minimisation": "EXM",
+    "Appeal_to_fear-prejudice": "FEAR",
+    "Flag-Waving": "FLAG",
+    "Causal_Oversimplification": "CO",
+    "Appeal_to_Authority": "AUTH",
+    "Slogans": "SLO",
+    "Whataboutism,Straw_Men,Red_Herring": "WSR",
+    "Black-and-White_Fallacy": "BW",
+    "Thought-terminating_Cliches": "TTC",
+    "Bandwagon,Reductio_ad_hitlerum": "BRH",
+}
+
+TechniqueLabel = Literal[LABELS]  # type: ignore[valid-type]
+
+
+def techniques_payload() -> list[dict[str, Any]]:
+    return [{**t.to_dict(), "abbreviation": ABBREVIATIONS[t.label]} for t in TECHNIQUES]
+
+
+# -- schemas ----------------------------------------------------------------------------------
+
+def _encodable(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("contains characters that are not valid Unicode (lone surrogates)") from None
+    return value
+
+
+class AnalyzeRequest(BaseModel):
+    """Give exactly one of `text` or `url`."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"text": "Our valley, our choice! Only traitors would vote for this disaster.",
+                      "threshold": 0.3}]})
+
+    text: Optional[str] = Field(None, description="The article text.")
+    url: Optional[str] = Field(None, max_length=2048,
+                               description="An http(s) URL; the page is fetched and its article body "
+                                           "extracted.")
+    title: Optional[str] = Field(None, max_length=500, description="Optional title to show.")
+    threshold: float = Field(0.0, ge=0.0, le=1.0,
+                             description="Keep only spans with at least this confidence.")
+    techniques: Optional[list[TechniqueLabel]] = Field(  # type: ignore[valid-type]
+        None, max_length=len(LABELS), description="Keep only spans of these techniques (default: all).")
+    save: bool = Field(True, description="Save the analysis and give it a permalink.")
+
+    _check_unicode = field_validator("text", "url", "title")(_encodable)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "AnalyzeRequest":
+        if (self.text is None) == (self.url is None):
+            raise ValueError("give exactly one of 'text' or 'url'")
+        return self
+
+
+class SpanOut(BaseModel):
+    start: int
+    end: int
+    technique: str
+    confidence: float
+    text: str
+
+
+class SentenceOut(BaseModel):
+    start: int
+    end: int
+    score: float
+    text: str
+
+
+class AnalysisOut(BaseModel):
+    article_id: str
+    title: Optional[str]
+    model_version: str
+    score: float = Field(description="Article score in [0, 1].")
+    technique_counts: dict[str, int]
+    spans: list[SpanOut]
+    sentences: list[SentenceOut]
+    text: str
+
+
+class RecordOut(BaseModel):
+    id: Optional[str] = Field(description="Id of the saved analysis; null when not saved.")
+    permalink: Optional[str] = Field(description="Path of the page showing this analysis.")
+    created_at: str
+    source: Literal["text", "upload", "url"]
+    url: Optional[str]
+    options: dict[str, Any]
+    analysis: AnalysisOut
+
+
+class TechniqueOut(BaseModel):
+    label: str
+    name: str
+    abbreviation: str
+    explanation: str
+    colour: str
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok"]
+    model_version: str
+    techniques: int
+    analyses: int
+
+
+class ErrorDetail(BaseModel):
+    status: int
+    code: str
+    message: str
+    details: Optional[Any] = None
+
+
+class ErrorOut(BaseModel):
+    error: ErrorDetail
+
+
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    text = {400: "Bad input (empty text, refused URL, undecodable file)",
+            404: "No such analysis", 413: "Request body over the limit",
+            415: "Unsupported file type", 422: "Invalid request, or no article found in the page",
+            502: "The URL could not be fetched", 504: "Fetching the URL took too long"}
+    return {c: {"model": ErrorOut, "description": text[c]} for c in codes}
+
+
+# -- running an analysis ------------------------------------------------------------------------
+
+def _state(request: Request):
+    return request.app.state.propscan
+
+
+def _analyse(request: Request, article: Article, *, source: str, url: str | None,
+             threshold: float, techniques: list[str] | None, save: bool) -> dict[str, Any]:
+    state = _state(request)
+    with state.slots:
+        analysis: Analysis = state.analyzer.analyze(article)
+    analysis = analysis.filtered(threshold, None if techniques is None else set(techniques))
+    options = {"threshold": threshold, "techniques": techniques}
+    if save:
+        return state.store.save(analysis, source=source, url=url, options=options).to_dict()
+    rec = Record("", "", source, url, options, analysis).to_dict()
+    from datetime import datetime, timezone
+
+    rec.update(id=None, permalink=None, created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    return rec
+
+
+# -- routes -------------------------------------------------------------------------------------
+
+@router.get("/health", response_model=HealthOut, summary="Is the server up, and with which model")
+def health(request: Request) -> dict[str, Any]:
+    state = _state(request)
+    return {"status": "ok", "model_version": state.analyzer.version, "techniques": len(TECHNIQUES),
+            "analyses": state.store.count()}
+
+
+@router.get("/techniques", response_model=list[TechniqueOut],
+            summary="The 14 techniques with their explanations and colours")
+def techniques() -> list[dict[str, Any]]:
+    return techniques_payload()
+
+
+@router.post("/analyses", response_model=RecordOut, status_code=201,
+             responses=_errors(400, 413, 422, 502, 504),
+             summary="Analyse a text or the article at a URL")
+def analyse(request: Request, body: AnalyzeRequest) -> dict[str, Any]:
+    """Returns the Analysis (spans with technique and confidence, sentence scores, article score),
+    saved under a new id unless `save` is false."""
+    state = _state(request)
+    if body.url is not None:
+        from propscan.server.fetch import fetch_article
+
+        s = state.settings
+        page = fetch_article(body.url.strip(), allow_private=s.allow_private_urls, timeout=s.fetch_timeout,
+                             max_bytes=s.fetch_max_bytes, max_redirects=s.max_redirects)
+        article = Article(id=page.url, text=page.text, title=body.title or page.title, url=page.url)
+        return _analyse(request, article, source="url", url=page.url, threshold=body.threshold,
+                        techniques=body.techniques, save=body.save)
+    article = Article(id="text", text=body.text or "", title=body.title)
+    return _analyse(request, article, source="text", url=None, threshold=body.threshold,
+                    techniques=body.techniques, save=body.save)
+
+
+UPLOAD_SUFFIXES = {".txt": "text/plain", ".text": "text/plain", ".html": "text/html", ".htm": "text/html"}
+
+
+@router.post("/analyses/upload", response_model=RecordOut, status_code=201,
+             responses=_errors(400, 413, 415, 422), summary="Analyse an uploaded .txt or .html file")
+def analyse_upload(
+    request: Request,
+    file: Annotated[UploadFile, File(description="A UTF-8 .txt file or an .html page.")],
+    threshold: Annotated[float, Form(ge=0.0, le=1.0)] = 0.0,
+    techniques: Annotated[Optional[list[TechniqueLabel]], Form()] = None,  # type: ignore[valid-type]
+    save: Annotated[bool, Form()] = True,
+) -> dict[str, Any]:
+    from pathlib import PurePath
+
+    from propscan.server.fetch import extract_article
+
+    name = file.filename or ""
+    suffix = PurePath(name).suffix.lower()
+    ctype = (file.content_type or "").split(";")[0].strip().lower()
+    if suffix in UPLOAD_SUFFIXES:
+        kind = UPLOAD_SUFFIXES[suffix]
+    elif ctype in ("text/plain", "text/html"):
+        kind = ctype
+    else:
+        raise ApiError("upload a .txt or .html file", status=415, code="unsupported_file")
+    data = file.file.read()
+    if b"\x00" in data:
+        raise ApiError("the file looks binary (contains NUL bytes); upload UTF-8 text or HTML",
+                       code="binary_file")
+    if kind == "text/plain":
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise ApiError(f"the file is not valid UTF-8 (byte {e.start})", code="not_utf8") from None
+        text = text[1:] if text.startswith("\ufeff") else text
+        title = None
+    else:
+        text, title = extract_article(data, content_type="text/html")
+    article = Article(id="upload", text=text, title=title)
+    return _analyse(request, article, source="upload", url=None, threshold=threshold,
+                    techniques=techniques, save=save)
+
+
+@router.get("/analyses/{analysis_id}", response_model=RecordOut, responses=_errors(404),
+            summary="A saved analysis")
+def get_analysis(request: Request, analysis_id: str) -> dict[str, Any]:
+    return _record(request, analysis_id).to_dict()
+
+
+@router.get("/analyses/{analysis_id}/report.html", response_class=HTMLResponse,
+            responses={**_errors(404), 200: {"content": {"text/html": {}},
+                                               "description": "A standalone HTML report"}},
+            summary="A saved analysis as a standalone HTML report that opens offline")
+def get_report(request: Request, analysis_id: str,
+               download: Annotated[bool, Query(description="Send as an attachment")] = False):
+    from propscan.server.report import render_report
+
+    rec = _record(request, analysis_id)
+    headers = {"Content-Disposition": f'attachment; filename="propscan-{rec.id}.html"'} if download else {}
+    html, csp = render_report(rec.to_dict())
+    headers["Content-Security-Policy"] = csp
+    return HTMLResponse(html, headers=headers)
+
+
+def _record(request: Request, analysis_id: str) -> Record:
+    import re
+
+    rec = _state(request).store.get(analysis_id) if re.match(ID_PATTERN, analysis_id) else None
+    if rec is None:
+        raise NotFound("no saved analysis has this id")
+    return rec
+
+
+# -- errors as JSON -----------------------------------------------------------------------------
+
+def _clean_validation(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Validation errors without the echoed input (which may be megabytes of text)."""
+    out = []
+    for e in errors:
+        out.append({"loc": [str(x) for x in e.get("loc", ())], "msg": str(e.get("msg", "")),
+                    "type": str(e.get("type", ""))})
+    return out
+
+
+def install_error_handlers(app) -> None:
+    def wants_html(request: Request) -> bool:
+        return not request.url.path.startswith(PREFIX) and "text/html" in request.headers.get("accept", "")
+
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError):
+        if exc.status == 404 and wants_html(request):
+            from propscan.server.pages import not_found_page
+
+            return not_found_page(exc.message)
+        return JSONResponse(exc.body(), status_code=exc.status)
+
+    @app.exception_handler(PropscanError)
+    async def _propscan_error(request: Request, exc: PropscanError):
+        return JSONResponse(error_body(400, exc.code, exc.message), status_code=400)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError):
+        errors = _clean_validation(list(exc.errors()))
+        first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
+        where = ".".join(x for x in first["loc"] if x != "body") or "request"
+        message = f"{where}: {first['msg']}"
+        return JSONResponse(error_body(422, "invalid_request", message, errors), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException):
+        codes = {404: "not_found", 405: "method_not_allowed", 400: "bad_request"}
+        if exc.status_code == 404 and wants_html(request):
+            from propscan.server.pages import not_found_page
+
+            return not_found_page("there is no page here")
+        message = exc.detail if isinstance(exc.detail, str) else "request failed"
+        return JSONResponse(error_body(exc.status_code, codes.get(exc.status_code, "http_error"), message),
+                            status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _bug(request: Request, exc: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return JSONResponse(error_body(500, "internal_error", "internal error; this is a bug, please report it"),
+                            status_code=500)

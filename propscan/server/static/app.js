@@ -1,0 +1,70 @@
+/* propscan page: sends the text, file or URL to the API and shows the saved analysis. */
+(function () {
+  "use strict";
+
+  function $(id) { return document.getElementById(id); }
+
+  function setBusy(busy, message) {
+    document.querySelectorAll("#input button").forEach(function (b) { b.disabled = busy; });
+    $("status").textContent = message || "";
+  }
+
+  function showError(message) {
+    var box = $("error");
+    box.textContent = message;
+    box.hidden = !message;
+  }
+
+  async function send(url, options) {
+    showError("");
+    setBusy(true, "Analysing\u2026");
+    try {
+      var response = await fetch(url, options);
+      var data = null;
+      try { data = await response.json(); } catch (e) { data = null; }
+      if (!response.ok) {
+        var msg = data && data.error && data.error.message ? data.error.message : "the server answered " + response.status;
+        setBusy(false, "");
+        showError("Could not analyse: " + msg);
+        return;
+      }
+      window.Propscan.show(data);
+      if (data.permalink) { history.pushState({ id: data.id }, "", data.permalink); }
+      setBusy(false, "Done: " + data.analysis.spans.length + " spans found. The result follows.");
+      $("result").focus();
+    } catch (e) {
+      setBusy(false, "");
+      showError("Could not reach the server: " + e.message);
+    }
+  }
+
+  function init() {
+    $("form-text").addEventListener("submit", function (e) {
+      e.preventDefault();
+      send("/api/v1/analyses", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ text: $("text-input").value })
+      });
+    });
+    $("form-file").addEventListener("submit", function (e) {
+      e.preventDefault();
+      var input = $("file-input");
+      if (!input.files.length) { showError("Choose a file first."); return; }
+      var form = new FormData();
+      form.append("file", input.files[0]);
+      send("/api/v1/analyses/upload", { method: "POST", body: form });
+    });
+    $("form-url").addEventListener("submit", function (e) {
+      e.preventDefault();
+      send("/api/v1/analyses", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ url: $("url-input").value })
+      });
+    });
+    window.addEventListener("popstate", function () { window.location.reload(); });
+  }
+
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); } else { init(); }
+})();

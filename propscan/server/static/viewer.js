@@ -1,0 +1,391 @@
+/* propscan viewer: renders a saved analysis from JSON with DOM APIs only.
+   Article text is only ever put into the page with textContent / text nodes, never parsed as
+   markup. Shared by the web page and the standalone report (so: no network, no eval). */
+(function () {
+  "use strict";
+
+  var TECH = {};
+  var ORDER = [];
+  var state = { record: null, threshold: 0, hidden: new Set() };
+
+  function $(id) { return document.getElementById(id); }
+
+  function readJSON(id) {
+    var node = $(id);
+    if (!node) { return null; }
+    try { return JSON.parse(node.textContent || "null"); } catch (e) { return null; }
+  }
+
+  function make(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined && text !== null) { node.textContent = String(text); }
+    return node;
+  }
+
+  function pct(x) { return Math.round(Number(x) * 100) + "%"; }
+  function fixed(x) { return Number(x).toFixed(2); }
+
+  function techniqueOf(label) {
+    return TECH[label] || { label: label, name: label, abbreviation: "?", explanation: "", colour: "#dddddd" };
+  }
+
+  function loadTechniques() {
+    var list = readJSON("propscan-techniques") || [];
+    list.forEach(function (t) { TECH[t.label] = t; ORDER.push(t.label); });
+  }
+
+  /* Split [0, n) at every span boundary (and sentence boundary). Each segment knows every span
+     covering it, so nested and overlapping spans are shown faithfully. */
+  function segments(n, spans, extraCuts) {
+    var cuts = new Set([0, n]);
+    spans.forEach(function (s) { cuts.add(s.start); cuts.add(s.end); });
+    (extraCuts || []).forEach(function (c) { if (c >= 0 && c <= n) { cuts.add(c); } });
+    var points = Array.from(cuts).sort(function (a, b) { return a - b; });
+    var byStart = spans.slice().sort(function (a, b) { return a.start - b.start; });
+    var active = [];
+    var next = 0;
+    var out = [];
+    for (var k = 0; k + 1 < points.length; k++) {
+      var a = points[k], b = points[k + 1];
+      if (a === b) { continue; }
+      while (next < byStart.length && byStart[next].start <= a) { active.push(byStart[next]); next++; }
+      active = active.filter(function (s) { return s.end > a; });
+      out.push({ start: a, end: b, cover: active.filter(function (s) { return s.start <= a && s.end >= b; }) });
+    }
+    return out;
+  }
+
+  /* Give each span a layer (0, 1, 2...) so that spans sharing characters never share a layer;
+     a span keeps its layer over its whole length, so its underline runs unbroken. */
+  function assignLayers(spans) {
+    var sorted = spans.slice().sort(function (a, b) { return a.start - b.start || b.end - a.end; });
+    var ends = [];
+    sorted.forEach(function (s) {
+      var layer = 0;
+      while (layer < ends.length && ends[layer] > s.start) { layer++; }
+      ends[layer] = s.end;
+      s.layer = layer;
+    });
+    return ends.length;
+  }
+
+  function visibleSpans() {
+    var a = state.record.analysis;
+    var n = a.text.length;
+    var out = [];
+    a.spans.forEach(function (s, i) {
+      var start = Math.max(0, Math.min(n, s.start | 0)), end = Math.max(0, Math.min(n, s.end | 0));
+      if (end <= start) { return; }
+      if (Number(s.confidence) < state.threshold) { return; }
+      if (state.hidden.has(s.technique)) { return; }
+      out.push({ index: i, start: start, end: end, technique: s.technique, confidence: Number(s.confidence) });
+    });
+    return out;
+  }
+
+  function describe(span) {
+    var t = techniqueOf(span.technique);
+    return t.name + " (" + t.abbreviation + "), confidence " + pct(span.confidence);
+  }
+
+  function renderArticle(spans) {
+    var a = state.record.analysis;
+    var text = a.text;
+    var container = $("article");
+    var layers = assignLayers(spans);
+    container.style.setProperty("--layers", String(layers));
+    var sentences = a.sentences || [];
+    var cuts = [];
+    sentences.forEach(function (s) { cuts.push(s.start, s.end); });
+    var segs = segments(text.length, spans, cuts);
+    var frag = document.createDocumentFragment();
+    var si = 0;
+    var sentenceNode = null;
+    segs.forEach(function (seg) {
+      while (si < sentences.length && sentences[si].end <= seg.start) { si++; sentenceNode = null; }
+      var inSentence = si < sentences.length && sentences[si].start <= seg.start && seg.end <= sentences[si].end;
+      var node = document.createTextNode(text.slice(seg.start, seg.end));
+      var cover = seg.cover.slice().sort(function (x, y) { return x.layer - y.layer; });
+      cover.forEach(function (span) {
+        var t = techniqueOf(span.technique);
+        var mark = make("mark", "hl");
+        mark.dataset.span = String(span.index);
+        mark.dataset.technique = span.technique;
+        mark.dataset.layer = String(span.layer);
+        mark.style.setProperty("--c", t.colour);
+        mark.style.setProperty("--layer", String(span.layer));
+        if (seg.start === span.start) {
+          mark.classList.add("first");
+          mark.dataset.abbr = t.abbreviation;
+          mark.tabIndex = 0;
+          mark.setAttribute("aria-describedby", "tooltip");
+        }
+        mark.appendChild(node);
+        node = mark;
+      });
+      if (inSentence) {
+        if (!sentenceNode) {
+          sentenceNode = make("span", "sentence");
+          sentenceNode.dataset.sentence = String(si);
+          frag.appendChild(sentenceNode);
+        }
+        sentenceNode.appendChild(node);
+      } else {
+        frag.appendChild(node);
+      }
+    });
+    container.replaceChildren(frag);
+  }
+
+  function renderLegend(spans) {
+    var counts = {};
+    spans.forEach(function (s) { counts[s.technique] = (counts[s.technique] || 0) + 1; });
+    var all = {};
+    state.record.analysis.spans.forEach(function (s) {
+      if (Number(s.confidence) >= state.threshold) { all[s.technique] = (all[s.technique] || 0) + 1; }
+    });
+    var labels = ORDER.slice();
+    state.record.analysis.spans.forEach(function (s) { if (labels.indexOf(s.technique) < 0) { labels.push(s.technique); } });
+    var list = $("legend-list");
+    var focused = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.legend : null;
+    list.replaceChildren();
+    labels.forEach(function (label) {
+      var t = techniqueOf(label);
+      var li = make("li", "legend-item");
+      var lab = make("label");
+      var box = make("input");
+      box.type = "checkbox";
+      box.checked = !state.hidden.has(label);
+      box.dataset.legend = label;
+      box.addEventListener("change", function () {
+        if (box.checked) { state.hidden.delete(label); } else { state.hidden.add(label); }
+        update();
+      });
+      var swatch = make("span", "swatch", t.abbreviation);
+      swatch.style.setProperty("--c", t.colour);
+      swatch.setAttribute("aria-hidden", "true");
+      var name = make("span", "legend-name", t.name);
+      var count = make("span", "count", String(all[label] || 0));
+      count.setAttribute("aria-label", (all[label] || 0) + " spans");
+      lab.append(box, swatch, name, count);
+      lab.title = t.explanation;
+      if (!all[label]) { li.classList.add("empty"); }
+      li.appendChild(lab);
+      list.appendChild(li);
+      if (focused === label) { box.focus(); }
+    });
+  }
+
+  function renderSentences() {
+    var list = $("sentence-list");
+    list.replaceChildren();
+    (state.record.analysis.sentences || []).forEach(function (s, i) {
+      var li = make("li", "sentence-item");
+      var button = make("button", "sentence-button");
+      button.type = "button";
+      button.dataset.sentence = String(i);
+      var bar = make("span", "bar");
+      bar.setAttribute("aria-hidden", "true");
+      var fill = make("span", "fill");
+      fill.style.setProperty("--v", String(Math.max(0, Math.min(1, Number(s.score)))));
+      bar.appendChild(fill);
+      var score = make("span", "sentence-score", fixed(s.score));
+      var text = make("span", "sentence-text", (s.text || state.record.analysis.text.slice(s.start, s.end)).trim());
+      button.append(bar, score, text);
+      button.setAttribute("aria-label", "Sentence " + (i + 1) + ", score " + fixed(s.score) + ": " + text.textContent);
+      button.addEventListener("click", function () { showSentence(i); });
+      li.appendChild(button);
+      list.appendChild(li);
+    });
+  }
+
+  function showSentence(i) {
+    document.querySelectorAll(".sentence.current").forEach(function (n) { n.classList.remove("current"); });
+    var node = document.querySelector('.sentence[data-sentence="' + i + '"]');
+    if (node) {
+      node.classList.add("current");
+      if (node.scrollIntoView) { node.scrollIntoView({ block: "center" }); }
+    }
+  }
+
+  function renderTable(spans) {
+    var a = state.record.analysis;
+    var body = $("span-table");
+    body.replaceChildren();
+    spans.slice().sort(function (x, y) { return x.start - y.start; }).forEach(function (s) {
+      var t = techniqueOf(s.technique);
+      var tr = make("tr");
+      var th = make("td");
+      var swatch = make("span", "swatch", t.abbreviation);
+      swatch.style.setProperty("--c", t.colour);
+      th.append(swatch, document.createTextNode(" " + t.name));
+      var go = make("button", "linkish", a.text.slice(s.start, s.end));
+      go.type = "button";
+      go.addEventListener("click", function () {
+        var m = document.querySelector('#article mark.first[data-span="' + s.index + '"]');
+        if (m) { m.focus(); }
+      });
+      var td = make("td");
+      td.appendChild(go);
+      tr.append(th, make("td", null, pct(s.confidence)), make("td", null, s.start + "-" + s.end), td);
+      body.appendChild(tr);
+    });
+    $("span-count").textContent = String(spans.length);
+  }
+
+  function update() {
+    var spans = visibleSpans();
+    renderArticle(spans);
+    renderLegend(spans);
+    renderTable(spans);
+    $("threshold-value").textContent = fixed(state.threshold);
+    $("visible-count").textContent = spans.length + " of " + state.record.analysis.spans.length + " spans shown";
+    hideTip();
+  }
+
+  /* -- tooltip: every span covering the hovered or focused point -------------------------------- */
+
+  function coveringMarks(node) {
+    var out = [];
+    var article = $("article");
+    while (node && node !== article) {
+      if (node.tagName === "MARK" && node.classList.contains("hl")) { out.push(node); }
+      node = node.parentNode;
+    }
+    return out;
+  }
+
+  function showTip(target) {
+    var marks = coveringMarks(target);
+    var tip = $("tooltip");
+    if (!marks.length) { hideTip(); return; }
+    var a = state.record.analysis;
+    tip.replaceChildren();
+    marks.forEach(function (m) {
+      var s = a.spans[Number(m.dataset.span)];
+      if (!s) { return; }
+      var t = techniqueOf(s.technique);
+      var entry = make("div", "tip-entry");
+      var head = make("p", "tip-head");
+      var sw = make("span", "swatch", t.abbreviation);
+      sw.style.setProperty("--c", t.colour);
+      head.append(sw, make("strong", null, " " + t.name), make("span", "tip-conf", " confidence " + pct(s.confidence)));
+      entry.append(head, make("p", "tip-expl", t.explanation), make("p", "tip-quote", "\u201c" + a.text.slice(s.start, s.end) + "\u201d"));
+      tip.appendChild(entry);
+    });
+    tip.hidden = false;
+    var r = target.getBoundingClientRect();
+    var top = r.bottom + 8;
+    var left = Math.max(8, Math.min(r.left, window.innerWidth - tip.offsetWidth - 8));
+    if (top + tip.offsetHeight > window.innerHeight - 8) { top = Math.max(8, r.top - tip.offsetHeight - 8); }
+    tip.style.setProperty("top", top + "px");
+    tip.style.setProperty("left", left + "px");
+  }
+
+  function hideTip() { var tip = $("tooltip"); if (tip) { tip.hidden = true; } }
+
+  function bindTooltip() {
+    var article = $("article");
+    article.addEventListener("mouseover", function (e) {
+      var m = e.target.closest ? e.target.closest("mark.hl") : null;
+      if (m) { showTip(m); } else { hideTip(); }
+    });
+    article.addEventListener("mouseleave", hideTip);
+    article.addEventListener("focusin", function (e) { showTip(e.target); });
+    article.addEventListener("focusout", hideTip);
+    document.addEventListener("keydown", function (e) { if (e.key === "Escape") { hideTip(); } });
+  }
+
+  /* -- exports --------------------------------------------------------------------------------- */
+
+  function download(name, type, content) {
+    var url = URL.createObjectURL(new Blob([content], { type: type }));
+    var link = make("a");
+    link.href = url;
+    link.download = name;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
+  }
+
+  function show(record) {
+    state.record = record;
+    state.hidden = new Set();
+    var a = record.analysis;
+    var opts = record.options || {};
+    state.threshold = Number(opts.threshold) || 0;
+    var slider = $("threshold");
+    slider.min = String(state.threshold);
+    slider.value = String(state.threshold);
+    $("result").hidden = false;
+    var firstLine = (a.text || "").trim().split("\n")[0].slice(0, 160);
+    $("result-title").textContent = a.title || firstLine;
+    var meta = $("result-meta");
+    meta.replaceChildren();
+    var parts = [];
+    if (record.url) {
+      var link = make("a", null, record.url);
+      if (/^https?:\/\//i.test(record.url)) { link.href = record.url; link.rel = "noopener noreferrer nofollow"; }
+      meta.append(document.createTextNode("Source: "), link, document.createTextNode(" \u00b7 "));
+    }
+    parts.push(a.spans.length + " spans");
+    parts.push((a.sentences || []).length + " sentences");
+    parts.push("model " + a.model_version);
+    if (record.created_at) { parts.push("analysed " + record.created_at); }
+    meta.append(document.createTextNode(parts.join(" \u00b7 ")));
+    $("article-score").textContent = fixed(a.score);
+    $("article-score-fill").style.setProperty("--v", String(Math.max(0, Math.min(1, Number(a.score)))));
+    var meter = $("article-score-meter");
+    meter.setAttribute("aria-valuenow", String(a.score));
+    meter.setAttribute("aria-valuetext", fixed(a.score));
+    var permaRow = $("permalink-row"), exportHtml = $("export-html");
+    if (record.id && permaRow && window.location.protocol.indexOf("http") === 0) {
+      var perma = $("permalink");
+      perma.href = "/a/" + encodeURIComponent(record.id);
+      perma.textContent = window.location.origin + "/a/" + record.id;
+      permaRow.hidden = false;
+      exportHtml.href = "/api/v1/analyses/" + encodeURIComponent(record.id) + "/report.html?download=true";
+      exportHtml.hidden = false;
+    } else if (permaRow) {
+      permaRow.hidden = true;
+      exportHtml.hidden = true;
+    }
+    renderSentences();
+    update();
+  }
+
+  function init() {
+    loadTechniques();
+    bindTooltip();
+    $("threshold").addEventListener("input", function (e) {
+      state.threshold = Number(e.target.value) || 0;
+      if (state.record) { update(); }
+    });
+    $("legend-all").addEventListener("click", function () { state.hidden.clear(); update(); });
+    $("legend-none").addEventListener("click", function () {
+      state.record.analysis.spans.forEach(function (s) { state.hidden.add(s.technique); });
+      ORDER.forEach(function (l) { state.hidden.add(l); });
+      update();
+    });
+    $("export-json").addEventListener("click", function () {
+      var name = "propscan-" + (state.record.id || "analysis") + ".json";
+      download(name, "application/json", JSON.stringify(state.record, null, 2));
+    });
+    var copy = $("copy-permalink");
+    if (copy) {
+      copy.addEventListener("click", function () {
+        var text = $("permalink").textContent;
+        if (navigator.clipboard) { navigator.clipboard.writeText(text).catch(function () {}); }
+        copy.textContent = "Copied";
+        setTimeout(function () { copy.textContent = "Copy link"; }, 1500);
+      });
+    }
+    var data = readJSON("propscan-data");
+    if (data && data.analysis) { show(data); }
+  }
+
+  window.Propscan = { show: show, segments: segments, assignLayers: assignLayers, state: state };
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); } else { init(); }
+})();
