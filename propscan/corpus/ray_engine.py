@@ -73,6 +73,8 @@ def ray_engine(articles: Iterable[Article], model: str | None, actors: int, addr
         else:
             ray.init(num_cpus=max(actors, 1), include_dashboard=False, log_to_driver=False)
         started_here = True
+    ctx = ray.data.DataContext.get_current()
+    ctx.enable_progress_bars = False      # the batch command shows its own
     try:
         for chunk in _chunks(articles, wave):
             items = [{c: getattr(a, c) for c in COLUMNS} for a in chunk]

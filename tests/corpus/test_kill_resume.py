@@ -1,0 +1,72 @@
+"""A batch run killed with SIGKILL at arbitrary moments, then re-run, ends with every article
+stored exactly once and analysed the same as an uninterrupted run."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from .conftest import write_jsonl
+from .helpers import id_counts, store_contents
+
+
+def _batch(src: Path, store: Path, workers: int) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "propscan", "batch", str(src), "-o", str(store),
+                             "--workers", str(workers), "--commit-every", "1", "--no-progress"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)   # worker processes of this run, if any are left
+    except ProcessLookupError:
+        pass
+
+
+def test_kill_minus_nine_then_resume_stores_every_article_exactly_once(tmp_path, records, analysed_store):
+    copies = [dict(r, id=f"{r['id']}-copy") for r in records]
+    src = write_jsonl(tmp_path / "in.jsonl", records + copies)
+    store = tmp_path / "corpus.duckdb"
+    n = len(records) * 2
+    rng = random.Random(11)
+    delay, partial_kills, rounds = 3.0, 0, 0
+    while rounds < 10:
+        rounds += 1
+        proc = _batch(src, store, workers=1 + rounds % 2)
+        time.sleep(delay + rng.random())
+        if proc.poll() is not None:   # finished before the kill: nothing left to interrupt
+            _kill_group(proc)
+            break
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        _kill_group(proc)
+        assert proc.returncode == -signal.SIGKILL
+        counts = id_counts(store) if store.exists() else {}
+        assert all(c == 1 for c in counts.values())
+        if 0 < len(counts) < n:
+            partial_kills += 1
+            delay = 2.5         # keep killing while the run goes on
+        elif not counts:
+            delay += 1.5        # killed before the first commit: give it longer
+        if len(counts) == n:
+            break
+    assert partial_kills >= 1, "no kill landed in the middle of a run"
+
+    final = _batch(src, store, workers=2)
+    _, err = final.communicate(timeout=600)
+    assert final.returncode == 0, err.decode()
+    counts = id_counts(store)
+    assert sorted(counts) == sorted([r["id"] for r in records] + [c["id"] for c in copies])
+    assert set(counts.values()) == {1}
+
+    # every article is whole and analysed as in an uninterrupted run
+    got, ref = store_contents(store), store_contents(analysed_store)
+    for r in records:
+        assert got[r["id"]] == ref[r["id"]]
+        copy, orig = got[f"{r['id']}-copy"], ref[r["id"]]
+        assert copy[1:] == orig[1:] and copy[0][6:] == orig[0][6:]   # same spans, sentences, scores
