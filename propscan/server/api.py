@@ -85,6 +85,8 @@ class AnalyzeRequest(BaseModel):
 
 
 class SpanOut(BaseModel):
+    model_config = ConfigDict(extra="allow")  # fields added to Span later pass through
+
     start: int
     end: int
     technique: str
@@ -93,6 +95,8 @@ class SpanOut(BaseModel):
 
 
 class SentenceOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
     start: int
     end: int
     score: float
@@ -100,6 +104,8 @@ class SentenceOut(BaseModel):
 
 
 class AnalysisOut(BaseModel):
+    model_config = ConfigDict(extra="allow")  # e.g. claims, targets
+
     article_id: str
     title: Optional[str]
     model_version: str

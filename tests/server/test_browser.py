@@ -1,0 +1,272 @@
+"""End-to-end in real headless Chromium against a real server on loopback."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.server.conftest import HOSTILE
+
+ARTICLE = (Path(__file__).resolve().parents[2] / "examples" / "article.txt").read_text(encoding="utf-8")
+
+XSS_PROBE = "() => [window.__xss, document.querySelectorAll('#article img, #article script, #article a, #article div, #article b').length]"
+
+
+def spans_in_page(page) -> list[dict]:
+    return page.evaluate("() => window.Propscan.state.record.analysis.spans")
+
+
+def text_of_span(page, index: int) -> str:
+    """The characters the page shows inside span `index`, in order, over all its segments."""
+    return page.evaluate(
+        """(i) => {
+            const out = [];
+            const walker = document.createTreeWalker(document.getElementById('article'), NodeFilter.SHOW_TEXT);
+            while (walker.nextNode()) {
+                const n = walker.currentNode;
+                let p = n.parentNode, inside = false;
+                while (p && p.id !== 'article') { if (p.dataset && p.dataset.span === String(i)) inside = true; p = p.parentNode; }
+                if (inside) out.push(n.data);
+            }
+            return out.join('');
+        }""", index)
+
+
+def test_pasted_article_comes_back_highlighted_with_a_permalink(page, artifacts):
+    page.goto("/")
+    page.get_by_label("Paste the article text").fill(ARTICLE)
+    page.get_by_role("button", name="Analyse text").click()
+    page.wait_for_selector("#result:not([hidden])")
+    page.wait_for_url(re.compile(r"/a/[A-Za-z0-9_-]+$"))
+    spans = spans_in_page(page)
+    assert page.locator("#article").text_content() == ARTICLE
+    assert page.locator("#article mark.hl.first").count() == len(spans)
+    for i, s in enumerate(spans):
+        assert text_of_span(page, i) == ARTICLE[s["start"]:s["end"]]
+    assert page.locator("#sentence-list li").count() == len(page.evaluate(
+        "() => window.Propscan.state.record.analysis.sentences"))
+    assert re.fullmatch(r"\d\.\d\d", page.locator("#article-score").text_content())
+    assert "Done" in page.locator("#status").text_content()
+    page.screenshot(path=str(artifacts / "server-pasted-article.png"), full_page=True)
+    # the permalink opens the same analysis in a fresh page
+    permalink = page.url
+    other = page.context.new_page()
+    other.goto(permalink)
+    other.wait_for_selector("#result:not([hidden])")
+    assert other.locator("#article").text_content() == ARTICLE
+    assert other.locator("#article mark.hl.first").count() == len(spans)
+    assert page.problems == []
+
+
+def test_nested_and_overlapping_spans_are_shown_faithfully(page, hostile_record, artifacts):
+    page.goto(hostile_record["permalink"])
+    page.wait_for_selector("#result:not([hidden])")
+    spans = hostile_record["analysis"]["spans"]
+    assert page.locator("#article").text_content() == HOSTILE
+    for i, s in enumerate(spans):
+        assert text_of_span(page, i) == s["text"]
+        first = page.locator(f'#article mark.first[data-span="{i}"]')
+        assert first.count() == 1
+        # colour is never the only cue: each span starts with its visible abbreviation
+        abbr = first.evaluate("m => getComputedStyle(m, '::before').content")
+        assert abbr.strip('"') == first.get_attribute("data-abbr") != ""
+    # the characters inside both the nested span and its outer span sit in two marks at once
+    nested = next(i for i, s in enumerate(spans) if s["technique"] == "Name_Calling,Labeling")
+    depth = page.evaluate(
+        """(i) => { const m = document.querySelector('#article mark.first[data-span="' + i + '"]');
+                    const t = document.createTreeWalker(m, NodeFilter.SHOW_TEXT); t.nextNode();
+                    let d = 0;
+                    for (let p = t.currentNode.parentNode; p && p.id !== 'article'; p = p.parentNode) if (p.tagName === 'MARK') d++;
+                    return d; }""", nested)
+    assert depth >= 2
+    # overlapping spans never share an underline layer
+    layers = page.evaluate("() => Object.fromEntries([...document.querySelectorAll('#article mark')].map(m => [m.dataset.span, m.dataset.layer]))")
+    outer = next(i for i, s in enumerate(spans) if s["technique"] == "Loaded_Language")
+    doubt = next(i for i, s in enumerate(spans) if s["technique"] == "Doubt")
+    assert len({layers[str(outer)], layers[str(nested)], layers[str(doubt)]}) == 3
+    page.screenshot(path=str(artifacts / "server-nested-spans.png"), full_page=True)
+    assert page.problems == []
+
+
+def test_hostile_article_text_never_runs_and_shows_as_text(page, hostile_record):
+    page.goto(hostile_record["permalink"])
+    page.wait_for_selector("#result:not([hidden])")
+    assert page.evaluate(XSS_PROBE) == [None, 0]
+    assert page.locator("#article").text_content() == HOSTILE
+    assert "<script>" in page.locator("#result-title").text_content()
+    assert page.title().startswith('<script>window.__xss="title"</script>')
+    # the javascript: source URL is shown as text, not as a link target
+    assert page.locator("#result-meta a").get_attribute("href") is None
+    page.locator("#result-meta a").click()
+    page.locator('#article mark.first[data-abbr="FEAR"]').hover()
+    assert "<img" in page.locator("#tooltip").text_content()
+    page.wait_for_timeout(200)
+    assert page.evaluate("() => window.__xss") is None
+    assert page.problems == []
+
+
+def test_hostile_text_pasted_in_the_form_stays_text(page):
+    page.goto("/")
+    page.get_by_label("Paste the article text").fill(HOSTILE)
+    page.get_by_role("button", name="Analyse text").click()
+    page.wait_for_selector("#result:not([hidden])")
+    page.wait_for_timeout(200)
+    assert page.evaluate(XSS_PROBE) == [None, 0]
+    assert page.locator("#article").text_content() == HOSTILE
+    assert page.problems == []
+
+
+def test_hovering_or_focusing_a_span_shows_technique_confidence_and_explanation(page, hostile_record):
+    page.goto(hostile_record["permalink"])
+    page.wait_for_selector("#result:not([hidden])")
+    tip = page.locator("#tooltip")
+    assert tip.is_hidden()
+    page.locator('#article mark.first[data-abbr="BW"]').hover()
+    assert tip.is_visible()
+    text = tip.text_content()
+    assert "Black-and-white fallacy" in text and "80%" in text and "Presenting only two options" in text
+    # keyboard: Tab reaches the spans, focus shows the tooltip, Escape hides it
+    page.mouse.move(0, 0)
+    page.locator("#legend-none").focus()
+    page.locator("#legend-all").focus()
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement.matches('#article mark.first')"):
+            break
+    else:
+        pytest.fail("Tab never reached a highlighted span")
+    assert tip.is_visible()
+    assert page.evaluate("() => document.activeElement.getAttribute('aria-describedby')") == "tooltip"
+    assert "confidence" in tip.text_content()
+    page.keyboard.press("Escape")
+    assert tip.is_hidden()
+    assert page.problems == []
+
+
+def test_legend_counts_and_toggles_techniques(page, hostile_record):
+    page.goto(hostile_record["permalink"])
+    page.wait_for_selector("#result:not([hidden])")
+    total = len(hostile_record["analysis"]["spans"])
+    box = page.get_by_role("checkbox", name=re.compile("Doubt"))
+    assert page.locator("#legend-list li").count() == 14
+    assert page.locator("#article mark.first").count() == total
+    assert page.locator("label", has=box).locator(".count").text_content() == "1"
+    box.uncheck()
+    assert page.locator('#article mark[data-technique="Doubt"]').count() == 0
+    assert page.locator("#article mark.first").count() == total - 1
+    assert page.locator("#article").text_content() == HOSTILE
+    box.check()
+    assert page.locator('#article mark[data-technique="Doubt"]').count() > 0
+    page.locator("#legend-none").click()
+    assert page.locator("#article mark").count() == 0
+    page.locator("#legend-all").click()
+    assert page.locator("#article mark.first").count() == total
+    assert page.problems == []
+
+
+def test_confidence_slider_filters_live(page, hostile_record):
+    page.goto(hostile_record["permalink"])
+    page.wait_for_selector("#result:not([hidden])")
+    spans = hostile_record["analysis"]["spans"]
+    slider = page.locator("#threshold")
+    for value in (0.0, 0.55, 0.85, 1.0):
+        slider.fill(str(value))
+        expected = sum(1 for s in spans if s["confidence"] >= value)
+        assert page.locator("#article mark.first").count() == expected, value
+        assert page.locator("#threshold-value").text_content() == f"{value:.2f}"
+        shown = sum(int(c) for c in page.locator("#legend-list .count").all_text_contents())
+        assert shown == expected
+    # keyboard works on the slider too
+    slider.fill("0")
+    slider.focus()
+    page.keyboard.press("End")
+    assert page.locator("#threshold-value").text_content() == "1.00"
+    assert page.problems == []
+
+
+def test_sentence_bars_and_article_score_are_shown(page, hostile_record):
+    page.goto(hostile_record["permalink"])
+    page.wait_for_selector("#result:not([hidden])")
+    sentences = hostile_record["analysis"]["sentences"]
+    items = page.locator("#sentence-list button")
+    assert items.count() == len(sentences)
+    for i, s in enumerate(sentences):
+        assert f"score {s['score']:.2f}" in items.nth(i).get_attribute("aria-label")
+        width = items.nth(i).locator(".fill").evaluate("e => e.getBoundingClientRect().width / e.parentNode.getBoundingClientRect().width")
+        assert abs(width - s["score"]) < 0.05
+    assert page.locator("#article-score").text_content() == "0.61"
+    items.nth(1).click()
+    assert page.locator('.sentence.current[data-sentence="1"]').count() == 1
+    assert page.problems == []
+
+
+def test_json_export_and_offline_html_report(page, hostile_record, browser, tmp_path, artifacts):
+    page.goto(hostile_record["permalink"])
+    page.wait_for_selector("#result:not([hidden])")
+    with page.expect_download() as dl:
+        page.locator("#export-json").click()
+    exported = json.loads(Path(dl.value.path()).read_text(encoding="utf-8"))
+    assert exported["id"] == hostile_record["id"]
+    assert exported["analysis"]["text"] == HOSTILE
+    with page.expect_download() as dl:
+        page.locator("#export-html").click()
+    report = tmp_path / "report.html"
+    report.write_bytes(Path(dl.value.path()).read_bytes())
+    # open the report from disk with every network request refused: it must work offline
+    context = browser.new_context()
+    requested: list[str] = []
+    context.route("**/*", lambda route: (requested.append(route.request.url),
+                                         route.continue_() if route.request.url.startswith("file:")
+                                         else route.abort()))
+    offline = context.new_page()
+    errors: list[str] = []
+    offline.on("pageerror", lambda e: errors.append(str(e)))
+    offline.on("dialog", lambda d: (errors.append(d.message), d.dismiss()))
+    offline.goto(report.as_uri())
+    offline.wait_for_selector("#result:not([hidden])")
+    assert offline.locator("#article").text_content() == HOSTILE
+    assert offline.locator("#article mark.first").count() == len(hostile_record["analysis"]["spans"])
+    offline.locator('#article mark.first[data-abbr="LL"]').hover()
+    assert "Loaded language" in offline.locator("#tooltip").text_content()
+    offline.locator("#threshold").fill("0.95")
+    assert offline.locator("#article mark.first").count() == 0
+    offline.wait_for_timeout(200)
+    assert offline.evaluate(XSS_PROBE) == [None, 0]
+    assert [u for u in requested if not u.startswith("file:")] == []
+    offline.screenshot(path=str(artifacts / "server-offline-report.png"), full_page=True)
+    assert errors == []
+    context.close()
+    assert page.problems == []
+
+
+def test_upload_and_error_messages(page, tmp_path):
+    page.goto("/")
+    f = tmp_path / "article.txt"
+    f.write_text(ARTICLE, encoding="utf-8")
+    page.locator("#file-input").set_input_files(str(f))
+    page.get_by_role("button", name="Analyse file").click()
+    page.wait_for_selector("#result:not([hidden])")
+    assert page.locator("#article").text_content() == ARTICLE
+    # a refused URL shows its message in an alert, and the page stays usable
+    page.goto("/")
+    page.get_by_label("Fetch an article from a web address").fill("http://127.0.0.1:9/secret")
+    page.get_by_role("button", name="Fetch and analyse").click()
+    alert = page.get_by_role("alert")
+    alert.wait_for()
+    assert "loopback" in alert.text_content()
+    assert page.locator("#result").is_hidden()
+    assert page.get_by_role("button", name="Analyse text").is_enabled()
+
+
+def test_page_loads_nothing_from_outside_the_server(page, live_server, hostile_record):
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
+    page.goto("/")
+    page.goto(hostile_record["permalink"])
+    page.wait_for_selector("#result:not([hidden])")
+    page.goto("/docs")
+    assert requested and all(u.startswith(live_server.url + "/") for u in requested), requested
+    assert page.problems == []
