@@ -7,6 +7,7 @@ widened to whole words. This is what turns a noisy tagger into spans the SI meas
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,7 +23,9 @@ class DecodeConfig:
 
 
 def _is_word_char(c: str) -> bool:
-    return c.isalnum() or c in "'’-"
+    # Combining marks (accents written as separate code points) belong to their letter: the
+    # tokenizer's offsets can stop before them, and a span must not cut them off.
+    return c.isalnum() or c in "'’-" or unicodedata.category(c).startswith("M")
 
 
 def decode(text: str, offsets: np.ndarray, probs: np.ndarray, cfg: DecodeConfig) -> list[tuple[int, int, float]]:
@@ -36,7 +39,10 @@ def decode(text: str, offsets: np.ndarray, probs: np.ndarray, cfg: DecodeConfig)
             while j + 1 < n and probs[j + 1] >= cfg.low:
                 j += 1
             if probs[i:j + 1].max() >= cfg.high:
-                if runs and i - runs[-1][1] - 1 <= cfg.max_gap:
+                # Bridge a short gap, but never across a line break when spans are cut at
+                # lines: the bridged pieces alone would otherwise become a span of their own.
+                if runs and i - runs[-1][1] - 1 <= cfg.max_gap and not (
+                        cfg.split_lines and "\n" in text[offsets[runs[-1][1], 1]:offsets[i, 0]]):
                     runs[-1][1] = j
                 else:
                     runs.append([i, j])
@@ -53,16 +59,15 @@ def decode(text: str, offsets: np.ndarray, probs: np.ndarray, cfg: DecodeConfig)
         while end < len(text) and _is_word_char(text[end]) and _is_word_char(text[end - 1]):
             end += 1
         conf = float(probs[a:b + 1].mean())
-        if cfg.split_lines and "\n" in text[start:end]:
-            for part in _split_lines(text, start, end):
-                spans.append((*part, conf))
-            continue
-        if spans and start <= spans[-1][1]:
-            # Widening to whole words can make neighbours touch inside one long word.
-            ps, _, pc = spans[-1]
-            spans[-1] = (ps, end, max(pc, conf))
-        else:
-            spans.append((start, end, conf))
+        parts = _split_lines(text, start, end) if cfg.split_lines and "\n" in text[start:end] \
+            else [(start, end)]
+        for part_start, part_end in parts:
+            if spans and part_start <= spans[-1][1]:
+                # Widening to whole words can make neighbours touch inside one long word.
+                ps, pe, pc = spans[-1]
+                spans[-1] = (ps, max(pe, part_end), max(pc, conf))
+            else:
+                spans.append((part_start, part_end, conf))
     return spans
 
 

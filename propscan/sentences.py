@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-_BOUNDARY = re.compile(r"(?<=[.!?])([\"'\u201d\u2019)\]]*)\s+(?=[\"'\u201c\u2018(\[]?[A-Z0-9])")
+_BOUNDARY = re.compile(r"(?<=[.!?])([\"'\u201d\u2019)\]]*)\s+(?=[\"'\u201c\u2018(\[]?([^\W_]))")
 _LINE = re.compile(r"[^\r\n]+")
 
 
@@ -20,6 +20,8 @@ def sentence_ranges(text: str) -> list[tuple[int, int]]:
         body = line.group()
         cuts = [(0, None)]
         for m in _BOUNDARY.finditer(body):
+            if not (m.group(2).isupper() or m.group(2).isdigit()):   # any script's capitals: É, Ö
+                continue
             cuts[-1] = (cuts[-1][0], m.start() + len(m.group(1)))
             cuts.append((m.end(), None))
         cuts[-1] = (cuts[-1][0], len(body))

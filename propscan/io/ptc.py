@@ -73,7 +73,8 @@ def read_rows(path: Path, with_technique: bool) -> list[LabelRow]:
     text = read_text_file(Path(path))
     want = 4 if with_technique else 3
     rows: list[LabelRow] = []
-    for no, line in enumerate(text.splitlines(), start=1):
+    # split("\n"), not splitlines(): form feeds or U+2028 inside a row must not shift line numbers.
+    for no, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         if no == 1 and line.startswith("article_id"):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable
 
+from propscan.errors import InputError
+
 
 def format_row(article_id: str, technique: str, start: int, end: int) -> str:
     return f"{article_id}\t{technique}\t{start}\t{end}\n"
@@ -15,9 +17,16 @@ def write_rows(path: Path, rows: Iterable[tuple[str, str, int, int]]) -> int:
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
     n = 0
-    with open(tmp, "w", encoding="utf-8", newline="") as f:
-        for row in rows:
-            f.write(format_row(*row))
-            n += 1
-    tmp.replace(path)
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="") as f:
+            for row in rows:
+                f.write(format_row(*row))
+                n += 1
+        tmp.replace(path)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise InputError(f"{path}: cannot write ({e.strerror})") from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return n

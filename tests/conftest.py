@@ -1,0 +1,64 @@
+"""Shared fixtures: the corpus beside the clone, the shipped model loaded once, text strategies.
+
+The corpus is read from ../shared/data relative to the repository (CI keeps shared/ beside the
+clone). When it is absent the tests that need it fail with a message saying so: they never skip.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data"
+PTC = DATA / "ptc"
+
+
+def _require(path: Path) -> Path:
+    if not path.exists():
+        pytest.fail(f"corpus data missing: {path} not found. The tests read the PTC corpus from "
+                    f"{DATA} (shared/ beside the repository clone, as CI lays it out).", pytrace=False)
+    return path
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    return _require(DATA)
+
+
+@pytest.fixture(scope="session")
+def ptc_dir(data_dir) -> Path:
+    return _require(data_dir / "ptc")
+
+
+@pytest.fixture(scope="session")
+def dev_articles(ptc_dir) -> Path:
+    return _require(ptc_dir / "dev" / "articles")
+
+
+@pytest.fixture(scope="session")
+def train_dir(ptc_dir) -> Path:
+    return _require(ptc_dir / "train")
+
+
+@pytest.fixture(scope="session")
+def analyzer():
+    """The default model (propscan/weights, or $PROPSCAN_MODEL), loaded once for the session."""
+    from propscan.analyzer import Analyzer
+
+    return Analyzer()
+
+
+@pytest.fixture(scope="session")
+def tokenizer():
+    """The tokenizer of the default model folder (no ONNX sessions needed)."""
+    from propscan.runtime import default_model_dir
+    from propscan.tokens import load_tokenizer
+
+    path = default_model_dir() / "tokenizer.json"
+    if not path.is_file():
+        pytest.fail(f"{path} not found: the shipped model is missing from propscan/weights/", pytrace=False)
+    return load_tokenizer(path)
+
+

@@ -1,0 +1,160 @@
+"""Hysteresis decoding: per-piece probabilities -> character spans.
+
+Invariants for any text and any probabilities: spans lie inside the text, are sorted and
+non-overlapping, never start or end inside a word (accents and combining marks included),
+never start or end with whitespace, and (with split_lines) never cross a line break.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from propscan.decoding import DecodeConfig, decode
+from propscan.tokens import pieces
+from tests.strategies import texts
+
+FIXTURE_OK = settings(suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None,
+                      max_examples=200)
+
+
+def is_word_char(c: str) -> bool:
+    """A letter, digit or combining mark, or an apostrophe/hyphen inside a word."""
+    return c.isalnum() or unicodedata.category(c).startswith("M") or c in "'’-"
+
+
+def splits_a_word(text: str, i: int) -> bool:
+    return 0 < i < len(text) and is_word_char(text[i - 1]) and is_word_char(text[i])
+
+
+@st.composite
+def configs(draw):
+    high = draw(st.floats(0.05, 0.95))
+    low = draw(st.floats(0.0, high))
+    return DecodeConfig(high=high, low=low, max_gap=draw(st.integers(0, 4)),
+                        min_pieces=draw(st.integers(1, 3)), split_lines=draw(st.booleans()))
+
+
+def check_invariants(text, spans, cfg):
+    prev_end = -1
+    for start, end, conf in spans:
+        assert 0 <= start < end <= len(text)
+        assert start >= prev_end, f"spans overlap or are out of order: {spans}"
+        prev_end = end
+        assert not splits_a_word(text, start), (text[max(0, start - 5):start + 5], start)
+        assert not splits_a_word(text, end), (text[max(0, end - 5):end + 5], end)
+        body = text[start:end]
+        assert body == body.strip() and body.strip(), repr(body)
+        if cfg.split_lines:
+            assert "\n" not in body
+        assert 0.0 <= conf <= 1.0
+
+
+@FIXTURE_OK
+@given(texts(max_size=80), st.integers(0, 2**32 - 1), configs())
+def test_decoded_spans_lie_inside_the_text_sorted_disjoint_and_word_aligned(tokenizer, text, seed, cfg):
+    p = pieces(tokenizer, text)
+    probs = np.random.default_rng(seed).random(len(p))
+    check_invariants(text, decode(text, p.offsets, probs, cfg), cfg)
+
+
+@FIXTURE_OK
+@given(texts(max_size=80), st.lists(st.booleans(), min_size=80 * 6, max_size=80 * 6), configs())
+def test_invariants_hold_with_blocky_probabilities(tokenizer, text, hot, cfg):
+    # Runs of 0/1 reach the bridging and word-widening branches far more often than noise.
+    p = pieces(tokenizer, text)
+    probs = np.array([1.0 if h else 0.0 for h in hot[:len(p)]] + [0.0] * max(0, len(p) - len(hot)))
+    check_invariants(text, decode(text, p.offsets, probs, cfg), cfg)
+
+
+@FIXTURE_OK
+@given(texts(max_size=60), st.integers(0, 2**32 - 1))
+def test_every_confident_piece_ends_up_inside_a_span(tokenizer, text, seed):
+    cfg = DecodeConfig(high=0.6, low=0.4, max_gap=1, min_pieces=1, split_lines=True)
+    p = pieces(tokenizer, text)
+    probs = np.random.default_rng(seed).random(len(p))
+    spans = decode(text, p.offsets, probs, cfg)
+    for (s, e), pr in zip(p.offsets.tolist(), probs):
+        if pr >= cfg.high:
+            assert any(a <= s and e <= b for a, b, _ in spans), (text[s:e], spans)
+
+
+def test_no_confident_piece_means_no_span(tokenizer):
+    text = "The mayor spoke for an hour."
+    p = pieces(tokenizer, text)
+    assert decode(text, p.offsets, np.full(len(p), 0.3), DecodeConfig(high=0.5, low=0.35)) == []
+
+
+def test_empty_input_gives_no_span():
+    assert decode("", np.zeros((0, 2), dtype=np.int64), np.zeros(0), DecodeConfig()) == []
+
+
+def word_probs(tokenizer, text, by_word):
+    """Pieces of `text` and a probability for each: by_word[k] for pieces of the k-th
+    whitespace-separated word (0 when not given)."""
+    import re
+
+    p = pieces(tokenizer, text)
+    words = [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]
+    probs = np.zeros(len(p))
+    for i, (s, e) in enumerate(p.offsets.tolist()):
+        k = next(k for k, (a, b) in enumerate(words) if a <= s and e <= b)
+        probs[i] = by_word.get(k, 0.0)
+    return p, probs
+
+
+def test_a_hot_word_piece_widens_to_the_whole_word(tokenizer):
+    text = "They are unbelievably corrupt people."
+    p = pieces(tokenizer, text)
+    probs = np.zeros(len(p))
+    probs[2] = 0.9                     # one piece in the middle of "unbelievably"
+    assert text[p.offsets[2, 0]:p.offsets[2, 1]] != "unbelievably"
+    [(s, e, conf)] = decode(text, p.offsets, probs, DecodeConfig())
+    assert text[s:e] == "unbelievably"
+    assert conf == pytest.approx(0.9)
+
+
+def test_widening_keeps_combining_marks_with_their_letter():
+    text = "A cafe\u0301 owner"
+    # One piece "cafe" whose offsets stop before the combining acute accent.
+    offsets = np.array([[0, 1], [2, 6], [8, 13]])
+    spans = decode(text, offsets, np.array([0.0, 0.9, 0.0]), DecodeConfig())
+    assert [text[s:e] for s, e, _ in spans] == ["cafe\u0301"]
+
+
+def test_spans_are_cut_at_line_breaks_and_trimmed(tokenizer):
+    text = "Greedy outsiders\r\nand corporate vultures"
+    p = pieces(tokenizer, text)
+    spans = decode(text, p.offsets, np.full(len(p), 0.9), DecodeConfig(split_lines=True))
+    assert [text[s:e] for s, e, _ in spans] == ["Greedy outsiders", "and corporate vultures"]
+    spans = decode(text, p.offsets, np.full(len(p), 0.9), DecodeConfig(split_lines=False))
+    assert [text[s:e] for s, e, _ in spans] == [text]
+
+
+def test_a_short_gap_is_bridged_and_a_long_one_is_not(tokenizer):
+    text = "greedy outsiders and corporate vultures"
+    p, probs = word_probs(tokenizer, text, {0: 0.9, 1: 0.9, 3: 0.9, 4: 0.9})
+    assert int((probs == 0).sum()) == 1        # "and" is a single piece
+    one = decode(text, p.offsets, probs, DecodeConfig(max_gap=1))
+    assert [text[s:e] for s, e, _ in one] == [text]
+    two = decode(text, p.offsets, probs, DecodeConfig(max_gap=0))
+    assert [text[s:e] for s, e, _ in two] == ["greedy outsiders", "corporate vultures"]
+
+
+def test_bridging_never_turns_an_undetected_line_into_a_span(tokenizer):
+    text = "greedy outsiders\nAdvertisement\ncorporate vultures"
+    p, probs = word_probs(tokenizer, text, {0: 0.9, 1: 0.9, 3: 0.9, 4: 0.9})
+    spans = decode(text, p.offsets, probs, DecodeConfig(max_gap=4, split_lines=True))
+    assert [text[s:e] for s, e, _ in spans] == ["greedy outsiders", "corporate vultures"]
+
+
+def test_min_pieces_drops_runs_that_are_too_short(tokenizer):
+    text = "greedy outsiders and corporate vultures"
+    p, probs = word_probs(tokenizer, text, {0: 0.9, 4: 0.9})
+    spans = decode(text, p.offsets, probs, DecodeConfig(max_gap=0, min_pieces=2))
+    assert [text[s:e] for s, e, _ in spans] == ["vultures"]
+    assert len([o for o in p.offsets.tolist() if text[o[0]:o[1]] in ("greedy",)]) == 1
