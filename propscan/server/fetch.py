@@ -46,10 +46,10 @@ def _kind(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
         return "a multicast"
     if ip.is_unspecified:
         return "an unspecified"
-    if ip.is_private:
-        return "a private"
     if ip.is_reserved:
         return "a reserved"
+    if ip.is_private:
+        return "a private"
     if not ip.is_global:
         return "a non-public"
     return None
@@ -121,7 +121,8 @@ def fetch(url: str, *, allow_private: bool = False, timeout: float = 10.0,
                     headers={"Host": host_header, "User-Agent": USER_AGENT,
                              "Accept": "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.1"},
                     extensions={"sni_hostname": host, "timeout": httpx.Timeout(remaining).as_dict()})
-                with client.send(request, stream=True) as resp:
+                resp = client.send(request, stream=True)
+                try:
                     if resp.status_code in REDIRECTS and resp.headers.get("location"):
                         current = urljoin(current, resp.headers["location"])
                         continue
@@ -146,6 +147,8 @@ def fetch(url: str, *, allow_private: bool = False, timeout: float = 10.0,
                     if encoding not in ("", "identity"):
                         body = _decompress(body, encoding, max_bytes)
                     return current, body, ctype
+                finally:
+                    resp.close()
         except httpx.TimeoutException:
             raise FetchTimeout(f"fetching {url} took more than {timeout:g} s") from None
         except (httpx.HTTPError, OSError, ValueError) as e:
