@@ -180,7 +180,7 @@ def import_annotations(source: str | Path, output: str | Path) -> ImportResult:
             continue
         ann = _latest_annotation(task)
         if ann is None:
-            res.skipped.append((tid, "not reviewed (no annotation)"))
+            res.skipped.append((tid, "not reviewed (no annotation, or all cancelled)"))
             continue
         text = data["text"]
         table = utf16_offsets(text)
