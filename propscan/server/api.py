@@ -61,11 +61,12 @@ class AnalyzeRequest(BaseModel):
     """Give exactly one of `text` or `url`."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "oneOf": [{"required": ["text"]}, {"required": ["url"]}],
         "examples": [{"text": "Our valley, our choice! Only traitors would vote for this disaster.",
                       "threshold": 0.3}]})
 
-    text: Optional[str] = Field(None, description="The article text.")
-    url: Optional[str] = Field(None, max_length=2048,
+    text: str = Field(None, min_length=1, description="The article text.")  # type: ignore[assignment]
+    url: str = Field(None, min_length=1, max_length=2048,  # type: ignore[assignment]
                                description="An http(s) URL; the page is fetched and its article body "
                                            "extracted.")
     title: Optional[str] = Field(None, max_length=500, description="Optional title to show.")
@@ -268,8 +269,10 @@ def get_analysis(request: Request, analysis_id: str) -> dict[str, Any]:
 
 
 @router.get("/analyses/{analysis_id}/report.html", response_class=HTMLResponse,
-            responses={**_errors(404), 200: {"content": {"text/html": {}},
-                                               "description": "A standalone HTML report"}},
+            responses={**{c: {"description": d, "content": {"application/json": {
+                                  "schema": {"$ref": "#/components/schemas/ErrorOut"}}}}
+                              for c, d in ((404, "No such analysis"), (422, "Invalid parameter"))},
+                       200: {"content": {"text/html": {}}, "description": "A standalone HTML report"}},
             summary="A saved analysis as a standalone HTML report that opens offline")
 def get_report(request: Request, analysis_id: str,
                download: Annotated[bool, Query(description="Send as an attachment")] = False):
