@@ -61,7 +61,7 @@ def _chunks(articles: Iterable[Article], size: int) -> Iterator[list[Article]]:
 
 
 def ray_engine(articles: Iterable[Article], model: str | None, actors: int, address: str | None,
-               rss: dict[str, int], wave: int = 2000, batch_size: int = 2) -> Iterator[dict[str, Any] | BadRecord]:
+               rss: dict[str, int], wave: int = 2000, batch_size: int = 2, threads: int = 1) -> Iterator[dict[str, Any] | BadRecord]:
     """Results in completion order. Articles are sent in waves of `wave` (so the driver never
     holds the whole corpus); each wave is one Ray Dataset."""
     import ray
@@ -79,7 +79,7 @@ def ray_engine(articles: Iterable[Article], model: str | None, actors: int, addr
         for chunk in _chunks(articles, wave):
             items = [{c: getattr(a, c) for c in COLUMNS} for a in chunk]
             ds = ray.data.from_items(items, override_num_blocks=max(1, min(len(items), actors * 4)))
-            ds = ds.map_batches(Predictor, fn_constructor_kwargs={"model": model, "threads": 1},
+            ds = ds.map_batches(Predictor, fn_constructor_kwargs={"model": model, "threads": threads},
                                 batch_size=batch_size, compute=ray.data.ActorPoolStrategy(size=actors),
                                 num_cpus=1, batch_format="numpy")
             for out in ds.iter_batches(batch_size=None, batch_format="numpy"):

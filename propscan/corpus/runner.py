@@ -95,13 +95,14 @@ def _work(articles: list[Article]) -> tuple[int, int, list]:
 
 
 def local_engine(articles: Iterable[Article], model: str | None, workers: int,
-                 rss: dict[str, int]) -> Iterator[dict[str, Any] | BadRecord]:
-    """Results in completion order. One worker: this process (ONNX Runtime's own threads).
-    N workers: N processes, each loading the model once with one ONNX thread."""
+                 rss: dict[str, int], threads: int | None = None) -> Iterator[dict[str, Any] | BadRecord]:
+    """Results in completion order. One worker: this process (ONNX Runtime's default threads
+    unless `threads`). N workers: N processes, each loading the model once with `threads`
+    ONNX threads (default 1, so N workers use N cores)."""
     if workers <= 1:
         from propscan.analyzer import Analyzer
 
-        analyzer = Analyzer(model)
+        analyzer = Analyzer(model, threads=threads)
         for a in articles:
             yield analyse_one(analyzer, a)
             rss[str(os.getpid())] = max(rss.get(str(os.getpid()), 0), _rss())
@@ -110,7 +111,7 @@ def local_engine(articles: Iterable[Article], model: str | None, workers: int,
 
     ctx = mp.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                             initargs=(model, 1)) as pool:
+                             initargs=(model, threads or 1)) as pool:
         it = iter(articles)
         pending: set = set()
         exhausted = False
@@ -151,8 +152,11 @@ def _progress(enabled: bool, total: int):
 def run_batch(inputs: Iterable[str | Path], store: str | Path, *, fmt: str = "auto", workers: int = 1,
               engine: str = "local", address: str | None = None, model: str | Path | None = None,
               commit_every: int = 16, text_column: str = "text", progress: bool = False,
-              on_bad: Callable[[BadRecord], None] | None = None, ray_wave: int = 2000) -> BatchSummary:
-    """Analyse every article of `inputs` not yet in `store` and store it exactly once."""
+              on_bad: Callable[[BadRecord], None] | None = None, ray_wave: int = 2000,
+              threads: int | None = None) -> BatchSummary:
+    """Analyse every article of `inputs` not yet in `store` and store it exactly once.
+    `threads`: ONNX Runtime threads per worker (default: 1 when several workers or on Ray,
+    else ONNX Runtime's default for one process)."""
     from propscan import __version__
 
     inputs = [Path(p) for p in inputs]
@@ -205,9 +209,10 @@ def run_batch(inputs: Iterable[str | Path], store: str | Path, *, fmt: str = "au
         if engine == "ray":
             from propscan.corpus.ray_engine import ray_engine
 
-            results = ray_engine(pending(), model_arg, workers, address, summary.worker_rss, wave=ray_wave)
+            results = ray_engine(pending(), model_arg, workers, address, summary.worker_rss, wave=ray_wave,
+                                 threads=threads or 1)
         else:
-            results = local_engine(pending(), model_arg, workers, summary.worker_rss)
+            results = local_engine(pending(), model_arg, workers, summary.worker_rss, threads)
 
         buffer: list[dict[str, Any]] = []
         last = time.monotonic()
