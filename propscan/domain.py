@@ -36,6 +36,28 @@ class Span:
     technique: str
     confidence: float = 1.0
     text: str = ""
+    target: str | None = None
+    """The entity or group the span is aimed at (propscan.targets), when known."""
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        if d["target"] is None:
+            del d["target"]
+        return d
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A check-worthy sentence (propscan.claims): a factual claim worth fact-checking."""
+
+    text: str
+    start: int
+    end: int
+    score: float
+    """Probability the sentence is check-worthy (0 to 1)."""
+    entities: list[str] = field(default_factory=list)
+    numbers: list[str] = field(default_factory=list)
+    dates: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -64,6 +86,17 @@ class Analysis:
     model_version: str
     title: str | None = None
     technique_counts: dict[str, int] = field(default_factory=dict)
+    claims: list[Claim] = field(default_factory=list)
+    """Check-worthy sentences; empty unless propscan.claims.enrich was applied."""
+
+    def target_summary(self, top: int = 3) -> dict[str, list[tuple[str, int]]]:
+        """The most targeted entities per technique: {technique: [(target, spans), ...]}."""
+        counts: dict[str, dict[str, int]] = {}
+        for s in self.spans:
+            if s.target:
+                per = counts.setdefault(s.technique, {})
+                per[s.target] = per.get(s.target, 0) + 1
+        return {t: sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))[:top] for t, c in counts.items()}
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -74,6 +107,9 @@ class Analysis:
             "technique_counts": dict(self.technique_counts),
             "spans": [s.to_dict() for s in self.spans],
             "sentences": [s.to_dict() for s in self.sentences],
+            "claims": [c.to_dict() for c in self.claims],
+            "targets": {t: [{"target": x, "spans": n} for x, n in v]
+                        for t, v in self.target_summary().items()},
             "text": self.text,
         }
 
@@ -88,6 +124,7 @@ class Analysis:
             model_version=data["model_version"],
             title=data.get("title"),
             technique_counts=dict(data.get("technique_counts", {})),
+            claims=[Claim(**c) for c in data.get("claims", [])],
         )
 
     def filtered(self, threshold: float = 0.0, techniques: set[str] | None = None) -> "Analysis":
@@ -98,4 +135,4 @@ class Analysis:
         for s in spans:
             counts[s.technique] = counts.get(s.technique, 0) + 1
         return Analysis(self.article_id, self.text, spans, self.sentences, self.score,
-                        self.model_version, self.title, counts)
+                        self.model_version, self.title, counts, self.claims)

@@ -1,0 +1,179 @@
+"""Check-worthy claims: which sentences state a fact worth checking (CheckThat! 2024 Task 1).
+
+`ClaimDetector` runs the shipped claims model (ONNX Runtime + tokenizers, no torch).
+`enrich(analysis)` adds a `Claim` for every sentence of an Analysis scored at or above the
+model's threshold, with the entities, numbers and dates it mentions (from spaCy when it is
+installed, else from regular expressions).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from propscan.domain import Analysis, Claim
+from propscan.errors import ModelError
+from propscan.tokens import load_tokenizer
+
+DEFAULT_CLAIMS_DIR = Path(__file__).parent / "weights_claims"
+REQUIRED = ("config.json", "tokenizer.json", "claims.onnx")
+
+__all__ = ["Claim", "ClaimDetector", "default_claims_dir", "enrich", "mentions"]
+
+
+def default_claims_dir() -> Path:
+    """$PROPSCAN_CLAIMS_MODEL if set, else the claims model shipped inside the package."""
+    return Path(os.environ.get("PROPSCAN_CLAIMS_MODEL") or DEFAULT_CLAIMS_DIR)
+
+
+@dataclass(frozen=True)
+class ClaimsConfig:
+    version: str
+    max_len: int
+    threshold: float
+
+    @classmethod
+    def read(cls, path: Path) -> "ClaimsConfig":
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(data["version"], int(data["max_len"]), float(data["threshold"]))
+
+
+class ClaimDetector:
+    """Scores sentences for check-worthiness. Safe to call from several threads at once."""
+
+    def __init__(self, path: str | Path | None = None, threads: int | None = None):
+        import onnxruntime as ort
+
+        self.path = Path(path) if path else default_claims_dir()
+        missing = [f for f in REQUIRED if not (self.path / f).is_file()]
+        if missing:
+            raise ModelError(f"{self.path}: not a propscan claims model folder (missing {', '.join(missing)}); "
+                             "train one with `propscan train-claims` or unset PROPSCAN_CLAIMS_MODEL")
+        self.config = ClaimsConfig.read(self.path / "config.json")
+        self.tokenizer = load_tokenizer(self.path / "tokenizer.json")
+        self._cls = self.tokenizer.token_to_id("[CLS]")
+        self._sep = self.tokenizer.token_to_id("[SEP]")
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads or min(2, os.cpu_count() or 1)
+        opts.inter_op_num_threads = 1
+        self._session = ort.InferenceSession(str(self.path / "claims.onnx"), opts,
+                                             providers=["CPUExecutionProvider"])
+
+    @property
+    def version(self) -> str:
+        return self.config.version
+
+    @property
+    def threshold(self) -> float:
+        return self.config.threshold
+
+    def scores(self, texts: list[str], batch: int = 64) -> np.ndarray:
+        """Probability that each text is a check-worthy claim."""
+        if not texts:
+            return np.zeros(0, dtype=np.float32)
+        encs = self.tokenizer.encode_batch([t or "" for t in texts], add_special_tokens=False)
+        seqs = [[self._cls] + e.ids[:self.config.max_len - 2] + [self._sep] for e in encs]
+        # Sort by length so each batch pads little; put the scores back in input order.
+        order = np.argsort([len(s) for s in seqs], kind="stable")
+        out = np.zeros(len(seqs), dtype=np.float32)
+        for k in range(0, len(order), batch):
+            idx = order[k:k + batch]
+            width = max(len(seqs[i]) for i in idx)
+            ids = np.zeros((len(idx), width), dtype=np.int64)
+            mask = np.zeros((len(idx), width), dtype=np.int64)
+            for r, i in enumerate(idx):
+                ids[r, :len(seqs[i])] = seqs[i]
+                mask[r, :len(seqs[i])] = 1
+            out[idx] = self._session.run(None, {"input_ids": ids, "attention_mask": mask})[0].reshape(-1)
+        return out
+
+    def predict(self, texts: list[str]) -> list[bool]:
+        return [bool(s >= self.threshold) for s in self.scores(texts)]
+
+    def claims(self, text: str, sentences: list[tuple[int, int]] | None = None, nlp: Any = None) -> list[Claim]:
+        """Claims among the sentences of `text` (character ranges; default: propscan's splitter)."""
+        if sentences is None:
+            from propscan.sentences import sentence_ranges
+
+            sentences = sentence_ranges(text)
+        sentences = [(a, b) for a, b in sentences if text[a:b].strip()]
+        scores = self.scores([text[a:b].strip() for a, b in sentences])
+        out = []
+        for (a, b), score in zip(sentences, scores):
+            if score >= self.threshold:
+                # Trim the range to the sentence's visible text.
+                a += len(text[a:b]) - len(text[a:b].lstrip())
+                b -= len(text[a:b]) - len(text[a:b].rstrip())
+                ents, nums, dates = mentions(text[a:b], nlp)
+                out.append(Claim(text[a:b], a, b, round(float(score), 4), ents, nums, dates))
+        return out
+
+
+# -- what a claim mentions -----------------------------------------------------------------
+
+ENTITY_LABELS = {"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT", "PRODUCT", "LAW", "WORK_OF_ART"}
+NUMBER_LABELS = {"CARDINAL", "PERCENT", "MONEY", "QUANTITY", "ORDINAL"}
+DATE_LABELS = {"DATE", "TIME"}
+
+_MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|December|"
+           "Jan\\.?|Feb\\.?|Mar\\.?|Apr\\.?|Jun\\.?|Jul\\.?|Aug\\.?|Sept?\\.?|Oct\\.?|Nov\\.?|Dec\\.?")
+_DATE = re.compile(rf"\b(?:(?:{_MONTHS})\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+(?:1[6-9]|20)\d\d)?"
+                   rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})(?:,?\s+(?:1[6-9]|20)\d\d)?"
+                   rf"|(?:{_MONTHS})\s+(?:1[6-9]|20)\d\d"
+                   rf"|(?:1[6-9]|20)\d\d(?:s\b)?"
+                   rf"|(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today|tomorrow)"
+                   rf"|(?:last|next|this)\s+(?:year|month|week|decade|century))\b", re.I)
+_NUMBER = re.compile(r"(?:[$£€]\s?)?\b\d[\d,]*(?:\.\d+)?(?:\s?(?:%|percent|per cent|million|billion|trillion|"
+                     r"thousand|hundred))*|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+                     r"twenty|thirty|forty|fifty|hundred|thousand|million|billion|trillion|half|dozens?)"
+                     r"(?:[\s-](?:percent|million|billion|trillion|thousand|hundred))*\b", re.I)
+_ENTITY = re.compile(r"\b(?:[A-Z][\w'.&-]*|[A-Z]{2,})(?:\s+(?:of|the|for|and|de)?\s*[A-Z][\w'.&-]*)*")
+_NOT_ENTITY = {"I", "The", "A", "An", "And", "But", "Or", "We", "He", "She", "They", "It", "This", "That",
+               "These", "Those", "In", "On", "At", "For", "If", "When", "So", "Now", "Well", "You", "My",
+               "Our", "His", "Her", "Their", "What", "There", "As", "Mr", "Mrs", "Ms", "Dr"}
+
+
+def mentions(text: str, nlp: Any = None) -> tuple[list[str], list[str], list[str]]:
+    """(entities, numbers, dates) mentioned in `text`, each in order of appearance, deduplicated.
+    Uses spaCy's named entities when an `nlp` pipeline is given, else regular expressions."""
+    if nlp is not None:
+        doc = nlp(text)
+        ents = _unique(e.text for e in doc.ents if e.label_ in ENTITY_LABELS)
+        nums = _unique(e.text for e in doc.ents if e.label_ in NUMBER_LABELS)
+        dates = _unique(e.text for e in doc.ents if e.label_ in DATE_LABELS)
+        return ents, nums, dates
+    dates = [m.group(0) for m in _DATE.finditer(text)]
+    date_spans = [m.span() for m in _DATE.finditer(text)]
+    nums = [m.group(0).strip() for m in _NUMBER.finditer(text)
+            if not any(a <= m.start() < b for a, b in date_spans)]
+    ents = []
+    for m in _ENTITY.finditer(text):
+        words = m.group(0).split()
+        while words and words[0].strip(".") in _NOT_ENTITY:
+            words = words[1:]
+        name = " ".join(words).rstrip(".")
+        if name and not _DATE.fullmatch(name) and not _NUMBER.fullmatch(name):
+            ents.append(name)
+    return _unique(ents), _unique(nums), _unique(dates)
+
+
+def _unique(items) -> list[str]:
+    seen: dict[str, None] = {}
+    for x in items:
+        x = x.strip()
+        if x:
+            seen.setdefault(x, None)
+    return list(seen)
+
+
+def enrich(analysis: Analysis, detector: ClaimDetector | None = None, nlp: Any = None) -> Analysis:
+    """The same Analysis with `claims` filled in from its sentences."""
+    detector = detector or ClaimDetector()
+    ranges = [(s.start, s.end) for s in analysis.sentences]
+    return replace(analysis, claims=detector.claims(analysis.text, ranges, nlp))

