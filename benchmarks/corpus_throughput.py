@@ -4,8 +4,9 @@
     python benchmarks/corpus_throughput.py [--articles 24] [--articles-dir DIR]
 
 Articles are the PTC dev articles (full length, read from shared/data/ptc/dev/articles). Each
-configuration writes a fresh DuckDB store. "steady" is articles/s after the first result (model
-loading and Ray start-up excluded); "wall" includes them. Scaling figures use one ONNX Runtime
+configuration writes a fresh DuckDB store. "steady" is articles / (end of the last analysis −
+start of the first, over all workers): model loading and Ray start-up excluded; "wall" is
+articles / the whole run_batch call, start-up and store writes included. Scaling figures use one ONNX Runtime
 thread per worker, so 2 workers use 2 cores; the default single-process run (ONNX Runtime's own
 2 threads) is printed for reference.
 """

@@ -36,15 +36,16 @@ class BatchSummary:
     bad: list[BadRecord] = field(default_factory=list)
     seconds: float = 0.0
     analyse_seconds: float = 0.0
-    """From the first article handed to the engine to the last one written (no start-up)."""
+    """From the moment the first article started being analysed to the moment the last one was
+    done, over all workers (model loading and engine start-up excluded)."""
     model_version: str = ""
     worker_rss: dict[str, int] = field(default_factory=dict)
     """Peak resident memory (bytes) seen for each worker process, by pid."""
 
     @property
     def rate(self) -> float:
-        """Steady-state articles/s: articles after the first result over the time since it."""
-        return (self.written - 1) / self.analyse_seconds if self.analyse_seconds and self.written > 1 else 0.0
+        """Articles/s while analysing (start-up excluded)."""
+        return self.written / self.analyse_seconds if self.analyse_seconds else 0.0
 
 
 def resolve_model(model: str | Path | None) -> tuple[str | None, Path, str]:
@@ -71,10 +72,14 @@ def _rss() -> int:
 
 
 def analyse_one(analyzer, article: Article) -> dict[str, Any] | BadRecord:
+    """The worker record of one article (with the wall-clock interval it took), or a BadRecord."""
+    t0 = time.time()
     try:
-        return result_record(article, analyzer.analyze(article))
+        rec = result_record(article, analyzer.analyze(article))
     except PropscanError as e:
         return BadRecord(article.id, e.message, article.id)
+    rec["timing"] = [t0, time.time()]
+    return rec
 
 
 # -- local worker processes --------------------------------------------------------------------
@@ -216,7 +221,7 @@ def run_batch(inputs: Iterable[str | Path], store: str | Path, *, fmt: str = "au
 
         buffer: list[dict[str, Any]] = []
         last = time.monotonic()
-        t_first: float | None = None
+        span = [float("inf"), 0.0]
 
         def flush() -> None:
             nonlocal last
@@ -231,18 +236,18 @@ def run_batch(inputs: Iterable[str | Path], store: str | Path, *, fmt: str = "au
 
         with bar:
             for res in results:
-                if t_first is None:
-                    t_first = time.perf_counter()
                 if isinstance(res, BadRecord):
                     bad(res)
                 else:
+                    t0, t1 = res.pop("timing", (span[0], span[1]))
+                    span[0], span[1] = min(span[0], t0), max(span[1], t1)
                     buffer.append(res)
                 if len(buffer) >= commit_every or time.monotonic() - last > 5:
                     flush()
             flush()
         end = time.perf_counter()
         summary.seconds = end - t0
-        summary.analyse_seconds = end - (t_first or end)
+        summary.analyse_seconds = max(0.0, span[1] - span[0]) if span[1] else 0.0
         run.update(finished_at=_dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None), status="finished",
                    articles_written=summary.written, articles_skipped=summary.skipped,
                    bad_records=len(summary.bad))

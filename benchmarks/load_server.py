@@ -1,0 +1,191 @@
+"""Load benchmark for `propscan serve` (not a test): starts the server as a subprocess on
+127.0.0.1, posts a ~1,000-word article from concurrent clients, and prints latency percentiles,
+throughput, errors and the server's peak RSS.
+
+    python benchmarks/load_server.py                      # 1 client for 10 s, then 50 for 30 s
+    python benchmarks/load_server.py --clients 50 --duration 30 --low-duration 10
+
+It only ever talks to 127.0.0.1. The model is the default one ($PROPSCAN_MODEL or the shipped
+weights) unless --model is given. Requests still in flight when the time is up are waited for and
+counted (their latency included), so queueing shows in the percentiles.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+HOST = "127.0.0.1"  # never anything else
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def article(words: int) -> str:
+    """About `words` words of news prose, built from the example article."""
+    base = (ROOT / "examples" / "article.txt").read_text(encoding="utf-8").split("\n")
+    lines, count, i = [], 0, 0
+    while count < words:
+        line = base[i % len(base)]
+        i += 1
+        if not line.strip():
+            continue
+        lines.append(line)
+        count += len(line.split())
+    return "\n".join(lines)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def rss_kib(pid: int, field: str = "VmRSS") -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class RssSampler(threading.Thread):
+    def __init__(self, pid: int):
+        super().__init__(daemon=True)
+        self.pid, self.peak, self.stop = pid, 0, threading.Event()
+
+    def run(self):
+        while not self.stop.is_set():
+            self.peak = max(self.peak, rss_kib(self.pid), rss_kib(self.pid, "VmHWM"))
+            time.sleep(0.1)
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    k = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+async def phase(base: str, text: str, clients: int, duration: float) -> dict:
+    latencies: list[float] = []
+    errors: dict[str, int] = {}
+    late = 0
+    payload = {"text": text}
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, timeout=600, limits=limits) as client:
+        end = time.monotonic() + duration
+
+        async def worker():
+            nonlocal late
+            while time.monotonic() < end:
+                t0 = time.monotonic()
+                try:
+                    r = await client.post("/api/v1/analyses", json=payload)
+                    if r.status_code != 201:
+                        errors[f"HTTP {r.status_code}"] = errors.get(f"HTTP {r.status_code}", 0) + 1
+                        continue
+                except httpx.HTTPError as e:
+                    errors[type(e).__name__] = errors.get(type(e).__name__, 0) + 1
+                    continue
+                t1 = time.monotonic()
+                latencies.append(t1 - t0)
+                if t1 > end:
+                    late += 1
+
+        started = time.monotonic()
+        await asyncio.gather(*(worker() for _ in range(clients)))
+        elapsed = time.monotonic() - started
+    return {"clients": clients, "duration_s": duration, "elapsed_s": round(elapsed, 1),
+            "requests": len(latencies), "completed_after_window": late,
+            "errors": sum(errors.values()), "error_kinds": errors,
+            "throughput_rps": round(len(latencies) / elapsed, 3) if elapsed else 0.0,
+            "p50_ms": round(percentile(latencies, 50) * 1000, 1),
+            "p95_ms": round(percentile(latencies, 95) * 1000, 1),
+            "p99_ms": round(percentile(latencies, 99) * 1000, 1),
+            "mean_ms": round(statistics.fmean(latencies) * 1000, 1) if latencies else float("nan")}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--clients", type=int, default=50)
+    ap.add_argument("--duration", type=float, default=30.0)
+    ap.add_argument("--low-clients", type=int, default=1, help="clients in the low-concurrency phase")
+    ap.add_argument("--low-duration", type=float, default=10.0, help="0 skips the low-concurrency phase")
+    ap.add_argument("--words", type=int, default=1000)
+    ap.add_argument("--model", type=Path, default=None)
+    ap.add_argument("--analysis-slots", type=int, default=None)
+    ap.add_argument("--json", action="store_true", help="print the figures as JSON too")
+    args = ap.parse_args()
+
+    text = article(args.words)
+    port = free_port()
+    base = f"http://{HOST}:{port}"
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = [sys.executable, "-m", "propscan", "serve", "--host", HOST, "--port", str(port),
+               "--db", str(Path(tmp) / "bench.db")]
+        if args.model:
+            cmd += ["--model", str(args.model)]
+        if args.analysis_slots:
+            cmd += ["--analysis-slots", str(args.analysis_slots)]
+        server = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        sampler = RssSampler(server.pid)
+        sampler.start()
+        try:
+            deadline = time.monotonic() + 180
+            while True:
+                if server.poll() is not None:
+                    print(server.stderr.read().decode(errors="replace"), file=sys.stderr)
+                    raise SystemExit("the server exited before it was ready")
+                try:
+                    health = httpx.get(f"{base}/api/v1/health", timeout=2).json()
+                    break
+                except (httpx.HTTPError, ValueError):
+                    if time.monotonic() > deadline:
+                        raise SystemExit("the server did not become ready in 180 s")
+                    time.sleep(0.25)
+            idle_rss = rss_kib(server.pid)
+            print(f"server pid {server.pid} on {base}, model {health['model_version']}, "
+                  f"article {len(text.split())} words / {len(text)} chars, {os.cpu_count()} CPU cores")
+            results = []
+            httpx.post(f"{base}/api/v1/analyses", json={"text": text, "save": False}, timeout=600)  # warm-up
+            if args.low_duration > 0:
+                results.append(asyncio.run(phase(base, text, args.low_clients, args.low_duration)))
+            results.append(asyncio.run(phase(base, text, args.clients, args.duration)))
+            healthy = httpx.get(f"{base}/api/v1/health", timeout=10).status_code == 200
+        finally:
+            sampler.stop.set()
+            peak = max(sampler.peak, rss_kib(server.pid, "VmHWM"))
+            server.terminate()
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+    print(f"{'clients':>7} {'requests':>8} {'errors':>6} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} "
+          f"{'p99 ms':>8} {'late':>5}")
+    for r in results:
+        print(f"{r['clients']:>7} {r['requests']:>8} {r['errors']:>6} {r['throughput_rps']:>7} "
+              f"{r['p50_ms']:>8} {r['p95_ms']:>8} {r['p99_ms']:>8} {r['completed_after_window']:>5}")
+    print(f"server RSS: {idle_rss / 1024:.0f} MB after start-up, peak {peak / 1024:.0f} MB; "
+          f"healthy after the run: {healthy}")
+    if args.json:
+        print(json.dumps({"results": results, "idle_rss_mb": round(idle_rss / 1024, 1),
+                          "peak_rss_mb": round(peak / 1024, 1), "healthy_after": healthy}, indent=2))
+    return 0 if healthy and all(r["errors"] == 0 for r in results) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
