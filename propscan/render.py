@@ -33,8 +33,9 @@ def render_terminal(analysis: Analysis, console: Console | None = None) -> None:
     for label, count in analysis.technique_counts.items():
         tech = techniques.get(label)
         example = next(s.text for s in analysis.spans if s.technique == label)
+        # Article text goes in as Text, never as a str: rich would parse "[...]" in it as markup.
         table.add_row(Text("■", style=tech.colour), tech.name, str(count),
-                      (example[:60] + "…") if len(example) > 60 else example)
+                      Text((example[:60] + "…") if len(example) > 60 else example))
     console.print(table)
     if analysis.spans:
         spans = Table(title="Spans")
@@ -42,14 +43,14 @@ def render_terminal(analysis: Analysis, console: Console | None = None) -> None:
             spans.add_column(col)
         for s in analysis.spans:
             spans.add_row(str(s.start), str(s.end), techniques.get(s.technique).name,
-                          f"{s.confidence:.2f}", s.text[:70].replace("\n", " "))
+                          f"{s.confidence:.2f}", Text(s.text[:70].replace("\n", " ")))
         console.print(spans)
     top = sorted(analysis.sentences, key=lambda s: -s.score)[:5]
     if top:
         console.print("Most loaded sentences:")
         for s in top:
             bar = "█" * round(s.score * 10) + "·" * (10 - round(s.score * 10))
-            console.print(f"  {bar} {s.score:.2f}  {s.text[:90]}")
+            console.print(Text(f"  {bar} {s.score:.2f}  {s.text[:90]}"))
     console.print(f"Article score: {analysis.score:.2f}   ({len(analysis.spans)} spans, "
                   f"model {analysis.model_version})")
 

@@ -39,9 +39,13 @@ class ModelConfig:
 
     @classmethod
     def read(cls, path: Path) -> "ModelConfig":
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(data["version"], list(data["labels"]), int(data["window"]), int(data["stride"]),
-                   int(data["pair_len"]), DecodeConfig(**data["decode"]))
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return cls(data["version"], list(data["labels"]), int(data["window"]), int(data["stride"]),
+                       int(data["pair_len"]), DecodeConfig(**data["decode"]))
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise ModelError(f"{path}: unreadable model config ({type(e).__name__}: {e}); "
+                             "retrain or reinstall the model") from None
 
 
 class Model:

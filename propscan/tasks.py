@@ -13,7 +13,7 @@ from typing import Callable
 from propscan import metrics
 from propscan.analyzer import Analyzer
 from propscan.errors import InputError, PropscanError
-from propscan.io.ptc import LabelRow, article_paths, read_article, read_rows
+from propscan.io.ptc import LabelRow, article_paths, read_article, read_rows, read_text_file
 from propscan.io.semeval import write_rows
 
 Progress = Callable[[str], None]
@@ -26,8 +26,9 @@ class RunResult:
     failures: list[str] = field(default_factory=list)   # one line per file that could not be used
 
 
-def _read_folder(folder: Path, result: RunResult) -> dict:
-    """Every readable article of the folder by id; unreadable files go to result.failures."""
+def _read_folder(folder: Path, result: RunResult, paths: dict | None = None) -> dict:
+    """Every readable article of the folder by id; unreadable files go to result.failures.
+    `paths`, when given, receives the file of each article id."""
     articles = {}
     for path in article_paths(folder):
         try:
@@ -36,6 +37,8 @@ def _read_folder(folder: Path, result: RunResult) -> dict:
             result.failures.append(e.message)
             continue
         articles[article.id] = article
+        if paths is not None:
+            paths[article.id] = path
     return articles
 
 
@@ -44,9 +47,10 @@ def predict_rows(analyzer: Analyzer, folder: Path, result: RunResult | None = No
     """One (article_id, technique, start, end) per detected span, every article of the folder."""
     result = result if result is not None else RunResult()
     rows = []
-    for aid, article in _read_folder(folder, result).items():
+    paths: dict = {}
+    for aid, article in _read_folder(folder, result, paths).items():
         if not article.text.strip():
-            result.failures.append(f"{folder}/{aid}: empty article, skipped")
+            result.failures.append(f"{paths[aid]}: empty article, skipped")
             continue
         analysis = analyzer.analyze(article)
         rows += [(aid, s.technique, s.start, s.end) for s in analysis.spans]
@@ -121,7 +125,7 @@ class Evaluation:
 def evaluate(analyzer: Analyzer, folder: Path, gold_file: Path, progress: Progress | None = None) -> Evaluation:
     """Official measures of the model on a folder with gold spans (3 columns: SI only) or gold
     labels (4 columns: SI, the full task, and TC on the gold spans)."""
-    first = [line for line in Path(gold_file).read_text(encoding="utf-8").splitlines()
+    first = [line for line in read_text_file(Path(gold_file)).split("\n")
              if line.strip() and not line.startswith("article_id")][:1]
     with_technique = bool(first) and len(first[0].split("\t")) == 4
     gold_rows = read_rows(gold_file, with_technique)
