@@ -99,3 +99,22 @@ def test_store_that_is_not_duckdb_is_refused(tmp_path, records):
         run_batch([write_jsonl(tmp_path / "a.jsonl", records[:1])], bad)
     with pytest.raises(StoreError):
         connect_read(tmp_path / "missing.duckdb")
+
+
+def test_batch_command_reports_bad_records_and_a_summary(tmp_path, records):
+    import subprocess
+    import sys
+
+    src = write_jsonl(tmp_path / "a.jsonl", records[:1], ['{"id": "x9", "text": ""}'])
+    proc = subprocess.run([sys.executable, "-m", "propscan", "batch", str(src), "-o", str(tmp_path / "s.duckdb")],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert f"propscan: skipped {src}:2 (id x9): the text is empty" in proc.stderr
+    assert proc.stdout.startswith("1 article(s) analysed and stored, 0 already in the store, 1 bad record(s) skipped")
+
+
+def test_progress_bar_shows_rate_and_eta(tmp_path, records, capsys):
+    src = write_jsonl(tmp_path / "a.jsonl", records[:1])
+    run_batch([src], tmp_path / "s.duckdb", progress=True)
+    err = capsys.readouterr().err
+    assert "1/1" in err and "art/s" in err and "ETA" in err
