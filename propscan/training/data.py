@@ -10,7 +10,8 @@ import numpy as np
 
 from propscan.domain import Article
 from propscan.features import span_context, span_features
-from propscan.io.ptc import LabelRow, read_articles, read_rows
+from propscan.errors import InputError
+from propscan.io.ptc import LabelRow, read_articles, read_rows, read_text_file
 from propscan.sentences import sentence_ranges
 from propscan.techniques import LABELS
 from propscan.tokens import pieces, window_batch, windows
@@ -35,7 +36,10 @@ def load_corpus(root: Path, labels_file: str = "labels.tsv") -> Corpus:
     root = Path(root)
     articles = {a.id: a for a in read_articles(root / "articles")}
     path = root / labels_file
-    with_technique = len(path.read_text(encoding="utf-8").splitlines()[1].split("\t")) == 4
+    lines = [ln for ln in read_text_file(path).split("\n") if ln.strip() and not ln.startswith("article_id")]
+    if not lines:
+        raise InputError(f"{path}: no labelled spans")
+    with_technique = len(lines[0].split("\t")) == 4
     rows = [r for r in read_rows(path, with_technique) if r.article_id in articles]
     return Corpus(articles, rows)
 

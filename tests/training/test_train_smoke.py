@@ -1,0 +1,51 @@
+"""`propscan train` end to end on three articles for one step: the folder it writes is a model
+the Analyzer loads and runs. (Quality is not the point; the pipeline is.)"""
+
+from __future__ import annotations
+
+import json
+
+from propscan.analyzer import Analyzer
+from propscan.runtime import REQUIRED
+from propscan.techniques import LABELS
+from tests.cli.conftest import run_propscan
+
+
+def test_train_three_articles_one_step_gives_a_loadable_model(train_dir, tmp_path):
+    out = tmp_path / "model"
+    res = run_propscan("train", train_dir, "-o", out, "--max-articles", "3", "--max-steps", "1", timeout=900)
+    assert res.rc == 0, res.err[-3000:]
+    assert "Traceback" not in res.err
+    assert "training on 3 articles" in res.out
+    assert f"model written to {out}" in res.out
+    for name in REQUIRED:
+        assert (out / name).is_file(), name
+    config = json.loads((out / "config.json").read_text(encoding="utf-8"))
+    assert config["labels"] == list(LABELS)
+    assert config["training"]["max_articles"] == 3 and config["training"]["max_steps"] == 1
+
+    analyzer = Analyzer(out)
+    assert analyzer.version == config["version"]
+    text = "Either we stop these greedy outsiders now, or we lose our town forever!\r\nCaf\u00e9 \U0001F642."
+    a = analyzer.analyze(text)
+    assert a.text == text and a.sentences
+    for s in a.spans:
+        assert text[s.start:s.end] == s.text and s.technique in LABELS
+    assert 0 <= a.score <= 1
+
+
+def test_train_on_a_split_without_articles_or_labels_is_one_line(tmp_path):
+    (tmp_path / "articles").mkdir()
+    res = run_propscan("train", tmp_path, "-o", tmp_path / "model", "--max-steps", "1")
+    assert res.rc == 2 and "Traceback" not in res.err
+    assert f"propscan: error: [E001] {tmp_path / 'articles'}: no .txt files found" in res.err
+
+    (tmp_path / "articles" / "article1.txt").write_text("Title\n\nBody.\n", encoding="utf-8")
+    res = run_propscan("train", tmp_path, "-o", tmp_path / "model", "--max-steps", "1")
+    assert res.rc == 2 and "Traceback" not in res.err
+    assert f"{tmp_path / 'labels.tsv'}: no such file" in res.err
+
+    (tmp_path / "labels.tsv").write_text("article_id\ttechnique\tstart\tend\n", encoding="utf-8")
+    res = run_propscan("train", tmp_path, "-o", tmp_path / "model", "--max-steps", "1")
+    assert res.rc == 2 and "Traceback" not in res.err
+    assert f"{tmp_path / 'labels.tsv'}: no labelled spans" in res.err
