@@ -64,7 +64,10 @@ def ray_engine(articles: Iterable[Article], model: str | None, actors: int, addr
                rss: dict[str, int], wave: int = 2000, batch_size: int = 2, threads: int = 1) -> Iterator[dict[str, Any] | BadRecord]:
     """Results in completion order. Articles are sent in waves of `wave` (so the driver never
     holds the whole corpus); each wave is one Ray Dataset."""
-    import ray
+    from propscan.corpus._deps import need
+
+    ray = need("ray")
+    need("ray.data")
 
     started_here = False
     if not ray.is_initialized():

@@ -129,6 +129,9 @@ def build_report(store: str | Path, output: str | Path, png_dir: str | Path | No
                  title: str = "Propaganda techniques in the corpus") -> ReportResult:
     """Write the HTML report to `output` and the charts as PNG files to `png_dir`
     (default: `<output stem>_charts/` beside it)."""
+    from propscan.corpus._deps import need
+
+    need("matplotlib")
     output = Path(output)
     png_dir = Path(png_dir) if png_dir else output.with_name(output.stem + "_charts")
     con = connect_read(Path(store))

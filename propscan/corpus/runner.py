@@ -87,10 +87,24 @@ def analyse_one(analyzer, article: Article) -> dict[str, Any] | BadRecord:
 _WORKER_ANALYZER = None
 
 
+def _exit_with_parent(parent: int) -> None:
+    """A worker whose batch process died (even by SIGKILL) exits instead of lingering."""
+    import threading
+
+    def watch() -> None:
+        while True:
+            if os.getppid() != parent:
+                os._exit(0)
+            time.sleep(0.5)
+
+    threading.Thread(target=watch, name="propscan-parent-watch", daemon=True).start()
+
+
 def _init_worker(model: str | None, threads: int) -> None:
     global _WORKER_ANALYZER
     from propscan.analyzer import Analyzer
 
+    _exit_with_parent(os.getppid())
     _WORKER_ANALYZER = Analyzer(model, threads=threads)
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from propscan import techniques
+from propscan.corpus._deps import need
 from propscan.domain import Analysis, Article
 from propscan.errors import InputError, PropscanError
 
@@ -165,7 +166,8 @@ class Store:
 
 class DuckStore(Store):
     def __init__(self, path: Path):
-        import duckdb
+        duckdb = need("duckdb")
+        need("pyarrow")
 
         self.path = Path(path)
         if self.path.is_dir():
@@ -248,6 +250,7 @@ class ParquetStore(Store):
     nothing."""
 
     def __init__(self, path: Path):
+        need("pyarrow")
         self.path = Path(path)
         if self.path.exists() and not self.path.is_dir():
             raise StoreError(f"{self.path}: is a file; a Parquet store is a folder")
@@ -334,7 +337,7 @@ def open_store(path: Path, fmt: str = "auto") -> Store:
 def connect_read(path: Path):
     """A DuckDB connection on which the store's tables (articles, spans, sentences, runs,
     bad_records, techniques) can be queried, whatever the store format."""
-    import duckdb
+    duckdb = need("duckdb")
 
     path = Path(path)
     if not path.exists():

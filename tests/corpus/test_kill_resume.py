@@ -28,6 +28,18 @@ def _kill_group(proc: subprocess.Popen) -> None:
         pass
 
 
+def _group_gone(proc: subprocess.Popen, within: float) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.2)
+    _kill_group(proc)
+    return False
+
+
 def test_kill_minus_nine_then_resume_stores_every_article_exactly_once(tmp_path, records, analysed_store):
     copies = [dict(r, id=f"{r['id']}-copy") for r in records]
     src = write_jsonl(tmp_path / "in.jsonl", records + copies)
@@ -42,10 +54,10 @@ def test_kill_minus_nine_then_resume_stores_every_article_exactly_once(tmp_path,
         if proc.poll() is not None:   # finished before the kill: nothing left to interrupt
             _kill_group(proc)
             break
-        proc.send_signal(signal.SIGKILL)
+        proc.send_signal(signal.SIGKILL)     # the batch process only, not its workers
         proc.wait()
-        _kill_group(proc)
         assert proc.returncode == -signal.SIGKILL
+        assert _group_gone(proc, within=15), "worker processes outlived the killed batch run"
         counts = id_counts(store) if store.exists() else {}
         assert all(c == 1 for c in counts.values())
         if 0 < len(counts) < n:
