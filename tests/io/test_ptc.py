@@ -118,6 +118,12 @@ def test_rows_with_header_blank_lines_and_crlf(tmp_path):
         ("1", 0, 5, None, 2), ("2", 3, 9, None, 4)]
 
 
+def test_a_header_after_a_byte_order_mark_is_still_a_header(tmp_path):
+    f = tmp_path / "bom.tsv"
+    f.write_bytes(b"\xef\xbb\xbfarticle_id\tstart\tend\n1\t0\t5\n")
+    assert [(r.article_id, r.line) for r in read_rows(f, with_technique=False)] == [("1", 2)]
+
+
 def test_rows_without_header_and_with_technique(tmp_path):
     f = write(tmp_path, "1\tName_Calling,Labeling\t0\t5\n")
     [row] = read_rows(f, with_technique=True)
