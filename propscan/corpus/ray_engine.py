@@ -36,7 +36,7 @@ class Predictor:
         records, errors = [], []
         n = len(batch["id"])
         for i in range(n):
-            fields = {c: (None if batch[c][i] is None else str(batch[c][i])) for c in COLUMNS}
+            fields = {c: _text(batch[c][i]) for c in COLUMNS}
             res = analyse_one(self.analyzer, Article(**fields))
             if isinstance(res, BadRecord):
                 records.append("")
@@ -47,6 +47,13 @@ class Predictor:
         return {"id": np.array([str(x) for x in batch["id"]], dtype=object),
                 "record": np.array(records, dtype=object), "error": np.array(errors, dtype=object),
                 "pid": np.full(n, os.getpid()), "rss": np.full(n, _rss())}
+
+
+def _text(value: Any) -> str | None:
+    """A string cell of a Ray batch; Ray turns missing strings into None or NaN."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    return str(value)
 
 
 def _chunks(articles: Iterable[Article], size: int) -> Iterator[list[Article]]:
@@ -86,13 +93,18 @@ def ray_engine(articles: Iterable[Article], model: str | None, actors: int, addr
             ds = ds.map_batches(Predictor, fn_constructor_kwargs={"model": model, "threads": threads},
                                 batch_size=batch_size, compute=ray.data.ActorPoolStrategy(size=actors),
                                 num_cpus=1, batch_format="numpy")
+            by_id = {a.id: a for a in chunk}
             for out in ds.iter_batches(batch_size=None, batch_format="numpy"):
                 for aid, rec, err, pid, mem in zip(out["id"], out["record"], out["error"], out["pid"], out["rss"]):
                     rss[str(pid)] = max(rss.get(str(pid), 0), int(mem))
                     if err:
                         yield BadRecord(str(aid), str(err), str(aid))
                     else:
-                        yield json.loads(rec)
+                        res = json.loads(rec)
+                        a = by_id[res["article"]["id"]]       # metadata as read, not as Ray carried it
+                        res["article"] = {c: getattr(a, c) for c in COLUMNS if c != "text"}
+                        res["analysis"]["title"] = a.title
+                        yield res
     finally:
         if started_here:
             ray.shutdown()

@@ -31,9 +31,12 @@ def test_ray_engine_gives_identical_results_to_local_engine_and_resumes(local_ra
     assert again.written == 0 and again.skipped == len(records)
 
 
-def test_ray_engine_writes_parquet_stores_too(local_ray, tmp_path, records, analysed_store):
-    src = write_jsonl(tmp_path / "in.jsonl", records[:3])
+def test_ray_engine_writes_parquet_stores_and_keeps_missing_metadata_missing(local_ray, tmp_path, records):
+    bare = [{"id": r["id"], "text": r["text"]} for r in records[:2]] + records[2:3]   # no title, source, date, url
+    src = write_jsonl(tmp_path / "in.jsonl", bare)
     s = run_batch([src], tmp_path / "pq", fmt="parquet", engine="ray", workers=1)
     assert s.written == 3
-    ref = store_contents(analysed_store)
-    assert store_contents(tmp_path / "pq") == {r["id"]: ref[r["id"]] for r in records[:3]}
+    run_batch([src], tmp_path / "local.duckdb", workers=1, threads=1)
+    got = store_contents(tmp_path / "pq")
+    assert got == store_contents(tmp_path / "local.duckdb")
+    assert got[bare[0]["id"]][0][:5] == (None, None, None, None, None)   # title, source, date, day, url
