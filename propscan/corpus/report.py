@@ -181,7 +181,7 @@ def build_report(store: str | Path, output: str | Path, png_dir: str | Path | No
             name = t.name if t else tech
             swatch = f"<span class=swatch style='background:{t.colour}'></span>" if t else ""
             parts.append(f"<tr><td>{swatch}{e(name)}</td><td>"
-                         + "; ".join(f"“{e(p)}” ({c})" for p, c in items) + "</td></tr>")
+                         + "; ".join(f"“{e(p if len(p) <= 80 else p[:79] + '…')}” ({c})" for p, c in items) + "</td></tr>")
         parts.append("</table>")
     if articles:
         parts.append("<h2>Most propagandistic articles</h2><table><tr><th>article</th><th>title</th>"
