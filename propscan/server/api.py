@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from datetime import datetime, timezone
 from typing import Annotated, Any, Literal, Optional
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -167,20 +170,19 @@ def _state(request: Request):
     return request.app.state.propscan
 
 
-def _analyse(request: Request, article: Article, *, source: str, url: str | None,
-             threshold: float, techniques: list[str] | None, save: bool) -> dict[str, Any]:
+async def _analyse(request: Request, article: Article, *, source: str, url: str | None,
+                   threshold: float, techniques: list[str] | None, save: bool) -> dict[str, Any]:
     state = _state(request)
-    with state.slots:
-        analysis: Analysis = state.analyzer.analyze(article)
+    loop = asyncio.get_running_loop()
+    analysis: Analysis = await loop.run_in_executor(state.analysis_pool, state.analyzer.analyze, article)
     analysis = analysis.filtered(threshold, None if techniques is None else set(techniques))
     options = {"threshold": threshold, "techniques": techniques}
     if save:
-        return state.store.save(analysis, source=source, url=url, options=options).to_dict()
-    rec = Record("", "", source, url, options, analysis).to_dict()
-    from datetime import datetime, timezone
-
-    rec.update(id=None, permalink=None, created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
-    return rec
+        rec = await run_in_threadpool(state.store.save, analysis, source=source, url=url, options=options)
+        return rec.to_dict()
+    out = Record("", "", source, url, options, analysis).to_dict()
+    out.update(id=None, permalink=None, created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    return out
 
 
 # -- routes -------------------------------------------------------------------------------------
@@ -201,7 +203,7 @@ def techniques() -> list[dict[str, Any]]:
 @router.post("/analyses", response_model=RecordOut, status_code=201,
              responses=_errors(400, 413, 422, 502, 504),
              summary="Analyse a text or the article at a URL")
-def analyse(request: Request, body: AnalyzeRequest) -> dict[str, Any]:
+async def analyse(request: Request, body: AnalyzeRequest) -> dict[str, Any]:
     """Returns the Analysis (spans with technique and confidence, sentence scores, article score),
     saved under a new id unless `save` is false."""
     state = _state(request)
@@ -209,13 +211,14 @@ def analyse(request: Request, body: AnalyzeRequest) -> dict[str, Any]:
         from propscan.server.fetch import fetch_article
 
         s = state.settings
-        page = fetch_article(body.url.strip(), allow_private=s.allow_private_urls, timeout=s.fetch_timeout,
-                             max_bytes=s.fetch_max_bytes, max_redirects=s.max_redirects)
+        page = await run_in_threadpool(
+            fetch_article, body.url.strip(), allow_private=s.allow_private_urls, timeout=s.fetch_timeout,
+            max_bytes=s.fetch_max_bytes, max_redirects=s.max_redirects)
         article = Article(id=page.url, text=page.text, title=body.title or page.title, url=page.url)
-        return _analyse(request, article, source="url", url=page.url, threshold=body.threshold,
+        return await _analyse(request, article, source="url", url=page.url, threshold=body.threshold,
                         techniques=body.techniques, save=body.save)
     article = Article(id="text", text=body.text or "", title=body.title)
-    return _analyse(request, article, source="text", url=None, threshold=body.threshold,
+    return await _analyse(request, article, source="text", url=None, threshold=body.threshold,
                     techniques=body.techniques, save=body.save)
 
 
@@ -224,7 +227,7 @@ UPLOAD_SUFFIXES = {".txt": "text/plain", ".text": "text/plain", ".html": "text/h
 
 @router.post("/analyses/upload", response_model=RecordOut, status_code=201,
              responses=_errors(400, 413, 415, 422), summary="Analyse an uploaded .txt or .html file")
-def analyse_upload(
+async def analyse_upload(
     request: Request,
     file: Annotated[UploadFile, File(description="A UTF-8 .txt file or an .html page.")],
     threshold: Annotated[float, Form(ge=0.0, le=1.0)] = 0.0,
@@ -244,7 +247,7 @@ def analyse_upload(
         kind = ctype
     else:
         raise ApiError("upload a .txt or .html file", status=415, code="unsupported_file")
-    data = file.file.read()
+    data = await file.read()
     if b"\x00" in data:
         raise ApiError("the file looks binary (contains NUL bytes); upload UTF-8 text or HTML",
                        code="binary_file")
@@ -256,9 +259,9 @@ def analyse_upload(
         text = text[1:] if text.startswith("\ufeff") else text
         title = None
     else:
-        text, title = extract_article(data, content_type="text/html")
+        text, title = await run_in_threadpool(extract_article, data, content_type="text/html")
     article = Article(id="upload", text=text, title=title)
-    return _analyse(request, article, source="upload", url=None, threshold=threshold,
+    return await _analyse(request, article, source="upload", url=None, threshold=threshold,
                     techniques=techniques, save=save)
 
 

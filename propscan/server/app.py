@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import importlib
 import logging
-import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from propscan.server.settings import Settings
@@ -107,13 +107,19 @@ class SecurityHeaders:
 
 
 class State:
-    """What the routes share: settings, the analyzer, the store, and the analysis slots."""
+    """What the routes share: settings, the analyzer, the store, and the analysis workers.
+
+    Analyses run on their own small thread pool (`analysis_slots` threads): requests waiting
+    for a slot wait in its queue without holding any of the server's request threads, so
+    waiting never starves the rest of the server (health checks, pages, response encoding).
+    """
 
     def __init__(self, settings: Settings, analyzer, store):
         self.settings = settings
         self.analyzer = analyzer
         self.store = store
-        self.slots = threading.BoundedSemaphore(max(1, settings.analysis_slots))
+        self.analysis_pool = ThreadPoolExecutor(max_workers=max(1, settings.analysis_slots),
+                                                thread_name_prefix="propscan-analysis")
 
 
 def create_app(settings: Settings | None = None, analyzer=None):
