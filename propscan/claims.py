@@ -96,8 +96,10 @@ class ClaimDetector:
     def predict(self, texts: list[str]) -> list[bool]:
         return [bool(s >= self.threshold) for s in self.scores(texts)]
 
-    def claims(self, text: str, sentences: list[tuple[int, int]] | None = None, nlp: Any = None) -> list[Claim]:
-        """Claims among the sentences of `text` (character ranges; default: propscan's splitter)."""
+    def claims(self, text: str, sentences: list[tuple[int, int]] | None = None, nlp: Any = None,
+               doc: Any = None) -> list[Claim]:
+        """Claims among the sentences of `text` (character ranges; default: propscan's splitter).
+        Mentions come from `doc` (a spaCy Doc of `text`) if given, else from `nlp`, else regexes."""
         if sentences is None:
             from propscan.sentences import sentence_ranges
 
@@ -110,7 +112,11 @@ class ClaimDetector:
                 # Trim the range to the sentence's visible text.
                 a += len(text[a:b]) - len(text[a:b].lstrip())
                 b -= len(text[a:b]) - len(text[a:b].rstrip())
-                ents, nums, dates = mentions(text[a:b], nlp)
+                if doc is not None:
+                    part = doc.char_span(a, b, alignment_mode="expand")
+                    ents, nums, dates = _from_ents(part.ents if part is not None else [])
+                else:
+                    ents, nums, dates = mentions(text[a:b], nlp)
                 out.append(Claim(text[a:b], a, b, round(float(score), 4), ents, nums, dates))
         return out
 
@@ -143,11 +149,7 @@ def mentions(text: str, nlp: Any = None) -> tuple[list[str], list[str], list[str
     """(entities, numbers, dates) mentioned in `text`, each in order of appearance, deduplicated.
     Uses spaCy's named entities when an `nlp` pipeline is given, else regular expressions."""
     if nlp is not None:
-        doc = nlp(text)
-        ents = _unique(e.text for e in doc.ents if e.label_ in ENTITY_LABELS)
-        nums = _unique(e.text for e in doc.ents if e.label_ in NUMBER_LABELS)
-        dates = _unique(e.text for e in doc.ents if e.label_ in DATE_LABELS)
-        return ents, nums, dates
+        return _from_ents(nlp(text).ents)
     dates = [m.group(0) for m in _DATE.finditer(text)]
     date_spans = [m.span() for m in _DATE.finditer(text)]
     nums = [m.group(0).strip() for m in _NUMBER.finditer(text)
@@ -163,17 +165,25 @@ def mentions(text: str, nlp: Any = None) -> tuple[list[str], list[str], list[str
     return _unique(ents), _unique(nums), _unique(dates)
 
 
+def _from_ents(ents) -> tuple[list[str], list[str], list[str]]:
+    return (_unique(e.text for e in ents if e.label_ in ENTITY_LABELS),
+            _unique(e.text for e in ents if e.label_ in NUMBER_LABELS),
+            _unique(e.text for e in ents if e.label_ in DATE_LABELS))
+
+
 def _unique(items) -> list[str]:
     seen: dict[str, None] = {}
     for x in items:
         x = x.strip()
+        x = " ".join(x.split())
         if x:
             seen.setdefault(x, None)
     return list(seen)
 
 
-def enrich(analysis: Analysis, detector: ClaimDetector | None = None, nlp: Any = None) -> Analysis:
+def enrich(analysis: Analysis, detector: ClaimDetector | None = None, nlp: Any = None,
+           doc: Any = None) -> Analysis:
     """The same Analysis with `claims` filled in from its sentences."""
     detector = detector or ClaimDetector()
     ranges = [(s.start, s.end) for s in analysis.sentences]
-    return replace(analysis, claims=detector.claims(analysis.text, ranges, nlp))
+    return replace(analysis, claims=detector.claims(analysis.text, ranges, nlp, doc))

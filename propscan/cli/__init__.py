@@ -19,7 +19,7 @@ app = typer.Typer(
 )
 
 # Importing a command module registers its command on `app`.
-from propscan.cli import analyze, batch, bench, classify, evaluate, predict, report, review, serve, train  # noqa: E402,F401
+from propscan.cli import analyze, batch, bench, claims, classify, evaluate, predict, report, review, serve, train  # noqa: E402,F401
 
 
 def main() -> None:

@@ -17,6 +17,8 @@ def analyze_cli(
     threshold: float = typer.Option(0.0, "--threshold", "-t", min=0.0, max=1.0,
                                     help="Hide spans below this confidence."),
     model: Optional[Path] = ModelOption,
+    claims: bool = typer.Option(False, "--claims", help="Also list check-worthy claims (claims model)."),
+    targets: bool = typer.Option(False, "--targets", help="Also find each span's target (needs spaCy: propscan[claims])."),
 ) -> None:
     """Show the techniques used in one article, highlighted in the terminal."""
     from propscan.io.text import read_article_source
@@ -24,7 +26,15 @@ def analyze_cli(
 
     article = read_article_source(source)
     analysis = load_analyzer(model).analyze(article).filtered(threshold)
+    if claims or targets:
+        from propscan.enrich import enrich
+
+        analysis = enrich(analysis, claims=claims, targets=targets)
     if as_json:
         typer.echo(json.dumps(analysis.to_dict(), ensure_ascii=False, indent=2))
     else:
         render_terminal(analysis)
+        if claims or targets:
+            from propscan.render_claims import render_claims
+
+            render_claims(analysis, claims=claims, targets=targets)

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from propscan.cli import app
+
+ClaimsModelOption = typer.Option(None, "--claims-model",
+                                 help="Claims model folder (default: $PROPSCAN_CLAIMS_MODEL or the shipped one).")
+
+
+def label_claims(input_path: Path, output: Path, model: Optional[Path] = None) -> list[str]:
+    """Write `Sentence_id<TAB>class_label` (Yes/No) for every row of a CheckThat! TSV file, in
+    order, and return the problems found (one line each, with the line number). A row without
+    text is answered No."""
+    from propscan.claims import ClaimDetector
+    from propscan.io.checkworthy import read_claim_file, write_claim_labels
+
+    data = read_claim_file(input_path)
+    detector = ClaimDetector(model)
+    texts = [r.text for r in data.rows]
+    with_text = [i for i, t in enumerate(texts) if t]
+    labels = ["No"] * len(texts)
+    for i, yes in zip(with_text, detector.predict([texts[i] for i in with_text])):
+        labels[i] = "Yes" if yes else "No"
+    write_claim_labels(output, [r.sentence_id for r in data.rows], labels)
+    return data.problems
+
+
+@app.command("claims")
+def claims_cli(
+    input_path: Path = typer.Argument(..., metavar="FILE.tsv",
+                                      help="CheckThat! TSV: a header line, then Sentence_id<TAB>Text[<TAB>...] rows."),
+    output: Path = typer.Option(..., "--output", "-o", help="TSV to write: Sentence_id<TAB>class_label (Yes/No)."),
+    model: Optional[Path] = ClaimsModelOption,
+) -> None:
+    """Label each sentence of a CheckThat! file as a check-worthy claim (Yes) or not (No)."""
+    from propscan.cli._shared import report_failures
+
+    problems = label_claims(input_path, output, model)
+    report_failures(problems, f"all rows were still written to {output} (rows without text as No)")
+
+
+@app.command("train-claims")
+def train_claims_cli(
+    data_dir: Path = typer.Argument(..., help="Folder with train.tsv, dev.tsv and dev-test.tsv (CheckThat! format)."),
+    output: Path = typer.Option(..., "--output", "-o", help="Claims model folder to write."),
+    seed: int = typer.Option(13, help="Random seed."),
+    epochs: float = typer.Option(1.0, help="Epochs over train.tsv (fractions allowed)."),
+    threads: int = typer.Option(2, help="torch threads (1 is faster on a busy 2-core machine)."),
+    encoder: Optional[Path] = typer.Option(None, help="Pretrained encoder folder (default: the packaged MiniLM-L6)."),
+    max_rows: Optional[int] = typer.Option(None, help="Train on the first N rows only (smoke tests)."),
+    max_steps: Optional[int] = typer.Option(None, help="Stop after N steps (smoke tests)."),
+    tune_on: str = typer.Option("dev-test", help="Tune the Yes threshold on dev or dev-test (cross-validated figures are printed for both)."),
+) -> None:
+    """Fine-tune the check-worthiness model, export it to ONNX int8, tune its threshold and
+    print F1 of the Yes class on dev.tsv and dev-test.tsv."""
+    from propscan.training.claims import ClaimTrainConfig, train_claims
+
+    config = ClaimTrainConfig(encoder=str(encoder or ""), seed=seed, epochs=epochs, threads=threads,
+                              max_rows=max_rows, max_steps=max_steps, tune_on=tune_on)
+    report = train_claims(data_dir, output, config, log=lambda m: print(m, flush=True))
+    typer.echo(json.dumps({k: v for k, v in report.items()}, indent=2, default=float))
+
+
+@app.command("eval-claims")
+def eval_claims_cli(
+    gold: Path = typer.Argument(..., help="Labelled CheckThat! TSV (Sentence_id, Text, class_label)."),
+    threshold: Optional[float] = typer.Option(None, help="Yes threshold (default: the model's)."),
+    model: Optional[Path] = ClaimsModelOption,
+) -> None:
+    """F1 of the Yes class of the claims model on a labelled file."""
+    from propscan.claims import default_claims_dir
+    from propscan.training.claims import evaluate_claims
+
+    typer.echo(json.dumps(evaluate_claims(model or default_claims_dir(), gold, threshold), default=float))
+
+
+@app.command("eval-targets")
+def eval_targets_cli(
+    eval_file: Path = typer.Argument(..., help="TSV: article_id, start, end, technique, target (| between alternatives, or none)."),
+    articles_dir: Path = typer.Argument(..., help="Folder of PTC article<ID>.txt files."),
+    show: bool = typer.Option(False, "--show", help="Print every span with its gold and found target."),
+) -> None:
+    """Precision and recall of technique targets on a hand-labelled set."""
+    from propscan.targets import evaluate_targets
+
+    result = evaluate_targets(eval_file, articles_dir)
+    details = result.pop("details")
+    if show:
+        for d in details:
+            mark = "ok" if d["correct"] else "--"
+            print(f"{mark} {d['article_id']} {d['start']}-{d['end']} {d['technique']}: "
+                  f"gold {d['gold']!r} found {d['pred']!r}", file=sys.stderr)
+    typer.echo(json.dumps(result))

@@ -1,0 +1,92 @@
+"""Technique targets from spaCy's small English pipeline, on real PTC text and the
+hand-labelled evaluation set (tests/data/targets_eval.tsv)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from propscan.domain import Analysis, Span
+from propscan.io.ptc import read_text_file
+from propscan.targets import TargetFinder, evaluate_targets, target_matches
+
+EVAL = Path(__file__).parent / "data" / "targets_eval.tsv"
+
+
+@pytest.fixture(scope="module")
+def finder():
+    return TargetFinder()
+
+
+def test_hand_labelled_set_has_60_targeted_spans_inside_training_articles(train_dir):
+    rows = [line.split("\t") for line in EVAL.read_text(encoding="utf-8").splitlines()[1:]]
+    assert len(rows) >= 60
+    assert sum(r[4] != "none" for r in rows) >= 60
+    gold = {tuple(r.split("\t"))
+            for r in (train_dir / "labels.tsv").read_text(encoding="utf-8").splitlines()[1:]}
+    for aid, start, end, technique, target in rows:
+        assert (aid, technique, start, end) in gold, (aid, start, end)
+        assert len(target) < 80
+
+
+def test_targets_reach_the_measured_precision_and_recall(finder, train_dir):
+    result = evaluate_targets(EVAL, train_dir / "articles", finder)
+    # Measured: precision 0.53, recall 0.55 (see docs/model_card_claims.md).
+    assert result["precision"] >= 0.5 and result["recall"] >= 0.5, {k: v for k, v in result.items() if k != "details"}
+
+
+def test_a_label_before_a_name_targets_the_name(finder):
+    text = "Donald Trump's disgraced former campaign manager, Paul Manafort, visited London twice."
+    start = text.index("disgraced")
+    assert finder.find(text, [(start, text.index(", Paul"))]) == ["Paul Manafort"]
+
+
+def test_a_pronoun_subject_resolves_to_the_last_person_named(finder):
+    text = ("Ambassador Nikki Haley spoke at the United Nations on Monday. "
+            "Did she deliberately omit the inconvenient part of the report?")
+    start = text.index("Did")
+    assert finder.find(text, [(start, len(text))]) == ["Nikki Haley"]
+
+
+def test_surnames_are_reported_as_the_full_name_used_in_the_article(finder):
+    text = "Hillary Clinton spoke in Ohio. Later, Clinton viciously attacked the press again."
+    start = text.index("viciously")
+    assert finder.find(text, [(start, start + len("viciously attacked"))]) == ["Hillary Clinton"]
+
+
+def test_spans_without_anyone_around_have_no_target(finder):
+    text = "It was a dark and stormy night.\n"
+    assert finder.find(text, [(9, 13)]) == [None]
+
+
+def test_article_summary_lists_the_most_targeted_entities_per_technique(finder, train_dir):
+    text = read_text_file(train_dir / "articles" / "article999001619.txt")
+    rows = [r.split("\t") for r in (train_dir / "labels.tsv").read_text(encoding="utf-8").splitlines()[1:]]
+    spans = [Span(int(s), int(e), t, 1.0, text[int(s):int(e)]) for a, t, s, e in rows if a == "999001619"]
+    from propscan.enrich import enrich
+
+    analysis = enrich(Analysis("999001619", text, spans, [], 0.0, "gold"), claims=False)
+    summary = analysis.target_summary()
+    assert summary, "the Guardian article should have targets"
+    top = [t for items in summary.values() for t, _ in items]
+    assert any("Guardian" in t for t in top), summary
+    data = analysis.to_dict()
+    assert data["targets"] and all("target" in s for s in data["spans"] if s.get("target"))
+
+
+def test_target_matching_accepts_surnames_and_alternatives_only():
+    assert target_matches("Donald J. Trump", "Trump")
+    assert target_matches("the Guardian", "Guardian")
+    assert target_matches("Democrats", "Democrat|House Democrats")
+    assert target_matches(None, "none")
+    assert not target_matches("Trump", "none")
+    assert not target_matches("Obama", "Obama administration")
+    assert not target_matches(None, "Obama")
+
+
+def test_spans_outside_the_text_are_an_input_error(finder):
+    from propscan.errors import InputError
+
+    with pytest.raises(InputError):
+        finder.find("Short text.", [(5, 50)])
