@@ -89,7 +89,8 @@ def ray_engine(articles: Iterable[Article], model: str | None, actors: int, addr
         for chunk in _chunks(articles, wave):
             items = [{c: getattr(a, c) for c in COLUMNS} for a in chunk]
             # small blocks: results stream back (and get committed) a few articles at a time
-            ds = ray.data.from_items(items, override_num_blocks=max(1, -(-len(items) // (batch_size * 4))))
+            blocks = min(len(items), max(actors * 2, -(-len(items) // (batch_size * 4))))
+            ds = ray.data.from_items(items, override_num_blocks=blocks)
             ds = ds.map_batches(Predictor, fn_constructor_kwargs={"model": model, "threads": threads},
                                 batch_size=batch_size, compute=ray.data.ActorPoolStrategy(size=actors),
                                 num_cpus=1, batch_format="numpy")

@@ -253,8 +253,8 @@ def run_batch(inputs: Iterable[str | Path], store: str | Path, *, fmt: str = "au
                 if isinstance(res, BadRecord):
                     bad(res)
                 else:
-                    t0, t1 = res.pop("timing", (span[0], span[1]))
-                    span[0], span[1] = min(span[0], t0), max(span[1], t1)
+                    a0, a1 = res.pop("timing", (span[0], span[1]))
+                    span[0], span[1] = min(span[0], a0), max(span[1], a1)
                     buffer.append(res)
                 if len(buffer) >= commit_every or time.monotonic() - last > 5:
                     flush()

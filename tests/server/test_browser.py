@@ -270,3 +270,26 @@ def test_page_loads_nothing_from_outside_the_server(page, live_server, hostile_r
     page.goto("/docs")
     assert requested and all(u.startswith(live_server.url + "/") for u in requested), requested
     assert page.problems == []
+
+
+def test_controls_have_accessible_names_and_spans_are_reachable_by_keyboard(page, hostile_record):
+    page.goto(hostile_record["permalink"])
+    page.wait_for_selector("#result:not([hidden])")
+    tree = page.locator("main").aria_snapshot()
+    for expected in ('textbox "Paste the article text"', 'button "Analyse text"', 'button "Analyse file"',
+                     'textbox "Fetch an article from a web address"', 'slider "Minimum confidence',
+                     'checkbox "LL Loaded language', 'button "Download JSON"', 'link "Download HTML report"',
+                     'button "Sentence 1, score 0.20', 'heading "Article"', 'meter "Article score"'):
+        assert expected in tree, expected
+    # every span's first segment is in the tab order and described by the tooltip
+    firsts = page.locator("#article mark.first")
+    assert firsts.count() == len(hostile_record["analysis"]["spans"])
+    for i in range(firsts.count()):
+        m = firsts.nth(i)
+        assert m.get_attribute("tabindex") == "0" and m.get_attribute("aria-describedby") == "tooltip"
+    # the span table lets a keyboard user jump to a span
+    page.locator("details.span-list summary").click()
+    page.locator("#span-table button").first.press("Enter")
+    assert page.evaluate("() => document.activeElement.matches('#article mark.first')")
+    assert page.locator("#tooltip").is_visible()
+    assert page.problems == []

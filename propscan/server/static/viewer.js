@@ -164,10 +164,10 @@
       });
       var swatch = make("span", "swatch", t.abbreviation);
       swatch.style.setProperty("--c", t.colour);
-      swatch.setAttribute("aria-hidden", "true");
       var name = make("span", "legend-name", t.name);
-      var count = make("span", "count", String(all[label] || 0));
-      count.setAttribute("aria-label", (all[label] || 0) + " spans");
+      var n = all[label] || 0;
+      var count = make("span", "count", String(n));
+      count.setAttribute("aria-label", n === 1 ? "1 span" : n + " spans");
       lab.append(box, swatch, name, count);
       lab.title = t.explanation;
       if (!all[label]) { li.classList.add("empty"); }
