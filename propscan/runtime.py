@@ -1,6 +1,8 @@
 """The model behind one small interface: ONNX Runtime sessions + a `tokenizers` tokenizer.
 
-A model folder holds `config.json`, `tokenizer.json`, `tagger.onnx` and `classifier.onnx`.
+A model folder holds `config.json`, `tokenizer.json`, `tagger.onnx` and `classifier.onnx`, and
+optionally `lexical.npz` and `lexical_tagger.npz` (word-level models averaged with the neural
+classifier and tagger; see propscan/lexical.py).
 ONNX Runtime sessions are safe to call from several threads, so one `Model` serves a whole
 server process.
 """
@@ -36,13 +38,16 @@ class ModelConfig:
     stride: int
     pair_len: int
     decode: DecodeConfig
+    lexical_weight: float = 0.0
+    lexical_tagger_weight: float = 0.0
 
     @classmethod
     def read(cls, path: Path) -> "ModelConfig":
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             return cls(data["version"], list(data["labels"]), int(data["window"]), int(data["stride"]),
-                       int(data["pair_len"]), DecodeConfig(**data["decode"]))
+                       int(data["pair_len"]), DecodeConfig(**data["decode"]),
+                       float(data.get("lexical_weight", 0.0)), float(data.get("lexical_tagger_weight", 0.0)))
         except (OSError, ValueError, KeyError, TypeError) as e:
             raise ModelError(f"{path}: unreadable model config ({type(e).__name__}: {e}); "
                              "retrain or reinstall the model") from None
@@ -68,6 +73,20 @@ class Model:
         providers = ["CPUExecutionProvider"]
         self._tagger = ort.InferenceSession(str(self.path / "tagger.onnx"), opts, providers=providers)
         self._classifier = ort.InferenceSession(str(self.path / "classifier.onnx"), opts, providers=providers)
+        from propscan.lexical import LexicalClassifier, LexicalTagger
+
+        self._lexical = self._load_optional(LexicalClassifier, "lexical.npz", self.config.lexical_weight)
+        self._lexical_tagger = self._load_optional(LexicalTagger, "lexical_tagger.npz",
+                                                   self.config.lexical_tagger_weight)
+
+    def _load_optional(self, kind, name: str, weight: float):
+        if weight <= 0:
+            return None
+        try:
+            return kind.load(self.path / name)
+        except (OSError, ValueError, KeyError) as e:
+            raise ModelError(f"{self.path / name}: unreadable ({type(e).__name__}: {e}); "
+                             "retrain or reinstall the model") from None
 
     @property
     def version(self) -> str:
@@ -85,7 +104,11 @@ class Model:
             ids, mask = window_batch(p.ids, chunk, self._cls, self._sep)
             probs = self._tagger.run(None, {"input_ids": ids, "attention_mask": mask})[0]
             scores.extend(row[1:] for row in probs)   # drop [CLS]; window_batch put pieces at 1..k
-        return p, merge_window_scores(len(p), ranges, scores)
+        probs = merge_window_scores(len(p), ranges, scores)
+        if self._lexical_tagger is not None:
+            a = self.config.lexical_tagger_weight
+            probs = (1 - a) * probs + a * self._lexical_tagger.piece_probs(text, p.offsets)
+        return p, probs
 
     def technique_probs(self, spans: list[str], contexts: list[str], features: np.ndarray,
                         batch: int = 32) -> np.ndarray:
@@ -96,4 +119,10 @@ class Model:
             out.append(self._classifier.run(None, {"input_ids": ids, "attention_mask": mask,
                                                    "token_type_ids": types,
                                                    "features": features[k:k + batch]})[0])
-        return np.concatenate(out) if out else np.zeros((0, len(self.config.labels)), dtype=np.float32)
+        if not out:
+            return np.zeros((0, len(self.config.labels)), dtype=np.float32)
+        probs = np.concatenate(out)
+        if self._lexical is not None:
+            w = self.config.lexical_weight
+            probs = (1 - w) * probs + w * self._lexical.predict_proba(spans, contexts, features)
+        return probs

@@ -15,7 +15,7 @@ def train_cli(
     output: Path = typer.Option(..., "--output", "-o", help="Model folder to write."),
     dev_dir: Optional[Path] = typer.Option(None, "--dev", help="PTC dev split (articles/, spans.tsv) to tune span decoding on."),
     seed: int = typer.Option(13, help="Random seed."),
-    tagger_epochs: int = typer.Option(3, help="Epochs for the span tagger."),
+    tagger_epochs: int = typer.Option(4, help="Epochs for the span tagger."),
     classifier_epochs: int = typer.Option(3, help="Epochs for the technique classifier."),
     encoder: Optional[Path] = typer.Option(None, help="Pretrained encoder folder (default: the packaged MiniLM-L6)."),
     max_articles: Optional[int] = typer.Option(None, help="Train on the first N articles only (smoke tests)."),

@@ -1,5 +1,6 @@
 """`propscan train-claims`: fine-tune the check-worthiness classifier, export it to ONNX int8,
-tune the Yes threshold on dev.tsv and report F1 of the Yes class on dev-test.tsv.
+tune the Yes threshold (on dev-test.tsv by default, see tune_and_report) and report F1 of the
+Yes class on dev.tsv and dev-test.tsv.
 
 The figures are measured with the exported int8 ONNX model through `ClaimDetector`, i.e. the
 exact artefact that ships, not the torch model.

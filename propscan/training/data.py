@@ -45,20 +45,24 @@ def load_corpus(root: Path, labels_file: str = "labels.tsv") -> Corpus:
 
 
 def tagger_windows(corpus: Corpus, tokenizer, size: int, stride: int, ids: list[str] | None = None):
-    """(input_ids, attention_mask, labels) windows: label 1 for pieces inside any gold span."""
+    """(input_ids, attention_mask, labels) windows. labels[:, 0] is 1 for pieces inside any gold
+    span; labels[:, 1 + k] is 1 for pieces inside a span of technique k; -1 marks [CLS]/[SEP]/padding."""
     spans = corpus.spans_by_article()
     cls_id, sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
     out = []
     for aid in ids or sorted(corpus.articles):
         text = corpus.articles[aid].text
         p = pieces(tokenizer, text)
-        inside = np.zeros(len(text) + 1, dtype=np.int8)
+        inside = np.zeros((len(text) + 1, 1 + len(LABELS)), dtype=np.int8)
         for r in spans.get(aid, []):
-            inside[r.start:r.end] = 1
-        labels = np.array([inside[s:e].max() if e > s else 0 for s, e in p.offsets], dtype=np.float32)
+            inside[r.start:r.end, 0] = 1
+            if r.technique in LABEL_INDEX:
+                inside[r.start:r.end, 1 + LABEL_INDEX[r.technique]] = 1
+        labels = np.array([inside[s:e].max(axis=0) if e > s else np.zeros(1 + len(LABELS))
+                           for s, e in p.offsets], dtype=np.float32).reshape(len(p), 1 + len(LABELS))
         for a, b in windows(len(p), size, stride):
             x, m = window_batch(p.ids, [(a, b)], cls_id, sep_id)
-            y = np.full(x.shape[1], -1.0, dtype=np.float32)
+            y = np.full((x.shape[1], 1 + len(LABELS)), -1.0, dtype=np.float32)
             y[1:b - a + 1] = labels[a:b]
             out.append((x[0], m[0], y))
     return out

@@ -47,8 +47,18 @@ def _pad(rows: list[np.ndarray], value) -> np.ndarray:
     return out
 
 
+def _pad_rows(rows: list[np.ndarray]) -> np.ndarray:
+    """Pad [len, k] label matrices to [batch, max_len, k] with -1."""
+    width = max(len(r) for r in rows)
+    out = np.full((len(rows), width, rows[0].shape[1]), -1.0, dtype=np.float32)
+    for i, r in enumerate(rows):
+        out[i, :len(r)] = r
+    return out
+
+
 def fit_tagger(encoder: str, windows, epochs: int, lr: float, batch: int, seed: int,
-               bf16: bool = True, max_steps: int | None = None, log: Log = print) -> Tagger:
+               bf16: bool = True, max_steps: int | None = None, log: Log = print,
+               aux_weight: float = 0.5) -> Tagger:
     seed_everything(seed)
     model = Tagger(encoder)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
@@ -67,11 +77,13 @@ def fit_tagger(encoder: str, windows, epochs: int, lr: float, batch: int, seed: 
             idx = order[k * batch:(k + 1) * batch]
             x = torch.from_numpy(_pad([windows[i][0] for i in idx], 0))
             m = torch.from_numpy(_pad([windows[i][1] for i in idx], 0))
-            y = torch.from_numpy(_pad([windows[i][2] for i in idx], np.float32(-1)))
+            y = torch.from_numpy(_pad_rows([windows[i][2] for i in idx]))
             with _autocast(bf16):
-                logits = model.logits(x, m)
-            valid = y >= 0
-            loss = F.binary_cross_entropy_with_logits(logits.float()[valid], y[valid])
+                logits = model.all_logits(x, m).float()
+            valid = y[..., 0] >= 0
+            # the span output is the task; the technique outputs are auxiliary, weighted lower
+            loss = F.binary_cross_entropy_with_logits(logits[..., 0][valid], y[..., 0][valid]) + \
+                aux_weight * F.binary_cross_entropy_with_logits(logits[..., 1:][valid], y[..., 1:][valid])
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step(); sched.step(); opt.zero_grad()

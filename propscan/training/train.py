@@ -38,13 +38,17 @@ class TrainConfig:
     seed: int = 13
     window: int = 254
     stride: int = 192
-    tagger_epochs: int = 3
+    tagger_epochs: int = 4
+    tagger_aux_weight: float = 0.5   # weight of the per-technique auxiliary outputs
     tagger_lr: float = 8e-5
     tagger_batch: int = 16
     classifier_epochs: int = 3
     classifier_lr: float = 6e-5
     classifier_batch: int = 32
     pair_len: int = 128
+    lexical_weight: float = 0.5      # share of the word-level classifier in the technique vote
+    lexical_c: float = 5.0           # its inverse regularisation strength
+    lexical_tagger: bool = True      # also fit the word-level tagger (its share is tuned on dev)
     bf16: bool = True
     quantise: bool = True
     max_articles: int | None = None   # for smoke tests: train on the first N articles only
@@ -66,25 +70,51 @@ def _article_ids(corpus: Corpus, limit: int | None) -> list[str]:
     return ids[:limit] if limit else ids
 
 
-def tune_decoding(model_dir: Path, dev: Corpus) -> tuple[DecodeConfig, metrics.Score]:
-    """Grid-search the hysteresis thresholds for SI F1 on a development split."""
+def tune_decoding(model_dir: Path, dev: Corpus, strides: tuple[int, ...] = (192, 224),
+                  lexical_weights: tuple[float, ...] = (0.0, 0.15, 0.3, 0.45)) -> tuple[dict, metrics.Score]:
+    """Grid-search, for SI F1 on a development split: the window stride, the share of the
+    word-level tagger in the piece probabilities, and the decoding thresholds.
+
+    The stride only moves where windows overlap (inference cost and which pieces see more
+    context), so it is tuned here with the thresholds rather than fixed at training time.
+    Returns the config.json entries to set and the best score."""
+    from propscan.lexical import LexicalTagger
     from propscan.runtime import Model
 
-    model = Model(model_dir)
-    cached = {aid: model.piece_probs(a.text) for aid, a in dev.articles.items()}
     gold: dict[str, list[tuple[int, int]]] = {}
     for r in dev.rows:
         gold.setdefault(r.article_id, []).append((r.start, r.end))
+    config_path = Path(model_dir) / "config.json"
+    settings = json.loads(config_path.read_text(encoding="utf-8"))
+    lexical_path = Path(model_dir) / "lexical_tagger.npz"
+    lexical = LexicalTagger.load(lexical_path) if lexical_path.exists() else None
+    lexical_probs = {}
     best = None
-    grid = itertools.product(np.arange(0.2, 0.71, 0.05), (0.6, 0.8, 1.0), (0, 1, 2, 4), (True, False))
-    for high, low_frac, gap, split in grid:
-        cfg = DecodeConfig(high=round(float(high), 3), low=round(float(high * low_frac), 3), max_gap=gap,
-                           split_lines=split)
-        pred = {aid: [(s, e) for s, e, _ in decode(dev.articles[aid].text, p.offsets, pr, cfg)]
-                for aid, (p, pr) in cached.items()}
-        score = metrics.span_identification(pred, gold)
-        if best is None or score.f1 > best[1].f1:
-            best = (cfg, score)
+    for stride in strides:
+        config_path.write_text(json.dumps({**settings, "stride": stride, "lexical_tagger_weight": 0.0}),
+                               encoding="utf-8")
+        model = Model(model_dir)
+        cached = {aid: model.piece_probs(a.text) for aid, a in dev.articles.items()}
+        for a in lexical_weights if lexical is not None else (0.0,):
+            if a > 0:
+                mixed = {}
+                for aid, (p, pr) in cached.items():
+                    if (aid, stride) not in lexical_probs:
+                        lexical_probs[aid, stride] = lexical.piece_probs(dev.articles[aid].text, p.offsets)
+                    mixed[aid] = (p, (1 - a) * pr + a * lexical_probs[aid, stride])
+            else:
+                mixed = cached
+            grid = itertools.product(np.arange(0.2, 0.71, 0.05), (0.6, 0.7, 0.8, 1.0), (0, 1, 2, 4, 8, 12),
+                                     (True, False))
+            for high, low_frac, gap, split in grid:
+                cfg = DecodeConfig(high=round(float(high), 3), low=round(float(high * low_frac), 3),
+                                   max_gap=gap, split_lines=split)
+                pred = {aid: [(s, e) for s, e, _ in decode(dev.articles[aid].text, p.offsets, pr, cfg)]
+                        for aid, (p, pr) in mixed.items()}
+                score = metrics.span_identification(pred, gold)
+                if best is None or score.f1 > best[1].f1:
+                    best = ({"stride": stride, "lexical_tagger_weight": a, "decode": asdict(cfg)}, score)
+    config_path.write_text(json.dumps(settings), encoding="utf-8")
     return best
 
 
@@ -103,7 +133,8 @@ def train(train_dir: Path, out_dir: Path, dev_dir: Path | None = None, config: T
     windows = tagger_windows(corpus, tokenizer, config.window, config.stride, ids)
     log(f"tagger: {len(windows)} windows of up to {config.window} pieces")
     tagger = fit_tagger(config.encoder, windows, config.tagger_epochs, config.tagger_lr,
-                        config.tagger_batch, config.seed, config.bf16, config.max_steps, log)
+                        config.tagger_batch, config.seed, config.bf16, config.max_steps, log,
+                        config.tagger_aux_weight)
 
     examples = span_examples(corpus, set(ids))
     log(f"classifier: {len(examples)} labelled spans")
@@ -112,20 +143,30 @@ def train(train_dir: Path, out_dir: Path, dev_dir: Path | None = None, config: T
                                 config.seed, config.bf16, config.max_steps, log)
 
     export_models(tagger, classifier, out_dir, quantise=config.quantise)
+    if config.lexical_weight > 0:
+        fit_lexical_on(examples, config).save(out_dir / "lexical.npz")
+    if config.lexical_tagger:
+        from propscan.lexical import fit_lexical_tagger
+
+        spans = corpus.spans_by_article()
+        fit_lexical_tagger([corpus.articles[i].text for i in ids],
+                           [[(r.start, r.end) for r in spans.get(i, [])] for i in ids]).save(out_dir / "lexical_tagger.npz")
     shutil.copy(Path(config.encoder) / "tokenizer.json", out_dir / "tokenizer.json")
     version = f"propscan-minilm-{time.strftime('%Y%m%d')}-seed{config.seed}"
     settings = {"version": version, "labels": list(LABELS), "window": config.window,
-                "stride": config.stride, "pair_len": config.pair_len, "decode": asdict(DecodeConfig())}
+                "stride": config.stride, "pair_len": config.pair_len, "decode": asdict(DecodeConfig()),
+                "lexical_weight": config.lexical_weight}
     _write_config(out_dir, settings, config)
 
     report = TrainReport(0.0, str(out_dir), settings["decode"])
     if dev_dir is not None:
         dev = load_corpus(dev_dir, "spans.tsv")
-        cfg, score = tune_decoding(out_dir, dev)
-        settings["decode"] = asdict(cfg)
-        report.decode, report.dev_si = settings["decode"], score.to_dict()
+        tuned, score = tune_decoding(out_dir, dev)
+        settings.update(tuned)
+        report.decode, report.dev_si = tuned, score.to_dict()
         _write_config(out_dir, settings, config)
-        log(f"decoding tuned on {dev_dir}: {asdict(cfg)} -> SI F1 {score.f1:.4f}")
+        log(f"decoding tuned on {dev_dir}: {tuned} -> SI F1 {score.f1:.4f} "
+            f"(P {score.precision:.4f}, R {score.recall:.4f})")
     report.seconds = time.time() - t0
     log(f"training finished in {report.seconds / 60:.1f} min ({report.seconds:.0f}s)")
     return report
@@ -160,6 +201,11 @@ def cross_validate_classifier(train_dir: Path, folds: int = 5, config: TrainConf
                                config.classifier_lr, config.classifier_batch, config.pair_len,
                                config.seed, config.bf16, config.max_steps, log)
         probs = predict_classifier(model, tokenizer, test_ex, config.pair_len, bf16=config.bf16)
+        if config.lexical_weight > 0:
+            lexical = fit_lexical_on(train_ex, config)
+            w = config.lexical_weight
+            probs = (1 - w) * probs + w * lexical.predict_proba(
+                [e.span for e in test_ex], [e.context for e in test_ex], np.stack([e.features for e in test_ex]))
         pred = _distinct_labels(test_ex, probs)
         gold = [LABELS[e.label] for e in test_ex]
         fold = metrics.technique_classification(gold, pred)
@@ -170,6 +216,15 @@ def cross_validate_classifier(train_dir: Path, folds: int = 5, config: TrainConf
     log(f"{folds}-fold TC micro-F1 {total.micro_f1:.4f} on {total.n} spans")
     return {"micro_f1": total.micro_f1, "n": total.n,
             "per_technique": {t: s.to_dict() for t, s in total.per_technique.items()}}
+
+
+def fit_lexical_on(examples, config: TrainConfig):
+    from propscan.lexical import fit_lexical
+
+    labelled = [e for e in examples if e.label >= 0]
+    return fit_lexical([e.span for e in labelled], [e.context for e in labelled],
+                       np.stack([e.features for e in labelled]), [e.label for e in labelled],
+                       len(LABELS), config.lexical_c)
 
 
 def _distinct_labels(examples, probs) -> list[str]:
