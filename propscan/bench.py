@@ -37,14 +37,14 @@ print(json.dumps({"seconds": time.perf_counter() - t0}))
 """
 
 
-def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def _peak_rss_mb(who=resource.RUSAGE_SELF) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024
 
 
 def run_bench(articles_dir: Path, model: Path | None = None, baseline: bool = True, threads: int = 2,
-              echo=print) -> dict:
+              echo=print, workers: int | None = None) -> dict:
     from propscan.analyzer import Analyzer
-    from propscan.tasks import predict_rows
+    from propscan.tasks import default_workers, predict_rows
 
     articles = read_articles(Path(articles_dir))
     chars = sum(len(a.text) for a in articles)
@@ -53,20 +53,26 @@ def run_bench(articles_dir: Path, model: Path | None = None, baseline: bool = Tr
     load_s = time.perf_counter() - t_load
     analyzer.analyze(articles[0])  # warm-up: first ONNX run allocates its arenas
     t0 = time.perf_counter()
-    rows = predict_rows(analyzer, Path(articles_dir))
+    workers = default_workers(len(articles)) if workers is None else workers
+    rows = predict_rows(analyzer, Path(articles_dir), workers=workers)   # worker start-up included
     seconds = time.perf_counter() - t0
+    worker_rss = _peak_rss_mb(resource.RUSAGE_CHILDREN) if workers > 1 else 0.0
     result = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {threads} threads",
         "articles": len(articles), "characters": chars, "spans": len(rows),
         "model_load_s": round(load_s, 2),
         "propscan_seconds": round(seconds, 2),
         "propscan_articles_per_s": round(len(articles) / seconds, 2),
+        "workers": workers,
         "propscan_peak_rss_mb": round(_peak_rss_mb(), 1),
+        "worker_peak_rss_mb": round(worker_rss, 1),
         "model_version": analyzer.version,
     }
+    memory = f"peak RSS {result['propscan_peak_rss_mb']:.0f} MB"
+    if workers > 1:
+        memory += f" in the main process, {worker_rss:.0f} MB in the largest of {workers} worker processes"
     echo(f"propscan predict: {len(articles)} articles in {seconds:.1f}s = "
-         f"{result['propscan_articles_per_s']:.1f} articles/s, peak RSS {result['propscan_peak_rss_mb']:.0f} MB "
-         f"(model load {load_s:.1f}s)")
+         f"{result['propscan_articles_per_s']:.1f} articles/s, {memory} (model load {load_s:.1f}s)")
     if baseline:
         tokenizer = analyzer.model.path / "tokenizer.json"
         proc = subprocess.run([sys.executable, "-c", _BASELINE, str(tokenizer), str(threads)],

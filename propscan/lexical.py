@@ -119,8 +119,13 @@ def fit_lexical(spans: list[str], contexts: list[str], features: np.ndarray, lab
     lr = LogisticRegression(C=C, max_iter=3000).fit(X, labels)
     coef = np.zeros((n_labels, X.shape[1]), dtype=np.float32)
     intercept = np.full(n_labels, -1e4, dtype=np.float32)   # a technique never seen in training
-    coef[lr.classes_] = lr.coef_
-    intercept[lr.classes_] = lr.intercept_
+    if len(lr.classes_) == 2:
+        # scikit-learn fits one logit for two classes; split it so the softmax gives the same odds
+        coef[lr.classes_] = np.stack([-lr.coef_[0], lr.coef_[0]]) / 2
+        intercept[lr.classes_] = np.array([-lr.intercept_[0], lr.intercept_[0]]) / 2
+    else:
+        coef[lr.classes_] = lr.coef_
+        intercept[lr.classes_] = lr.intercept_
     model.coef, model.intercept = coef, intercept
     return model
 

@@ -6,12 +6,15 @@ fixed: see docs/cli.md.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from propscan import metrics
 from propscan.analyzer import Analyzer
+from propscan.domain import Article
 from propscan.errors import InputError, PropscanError
 from propscan.io.ptc import LabelRow, article_paths, read_article, read_rows, read_text_file
 from propscan.io.semeval import write_rows
@@ -42,27 +45,63 @@ def _read_folder(folder: Path, result: RunResult, paths: dict | None = None) -> 
     return articles
 
 
+def default_workers(n_articles: int) -> int:
+    """One process per core: on 2 cores two single-threaded ONNX Runtime sessions get through
+    about 1.5x more articles than one session with two threads (less time waiting on each other)."""
+    return max(1, min(os.cpu_count() or 1, n_articles // 4))
+
+
+_worker_analyzer: Analyzer | None = None
+
+
+def _start_worker(model_path: str, decode_config) -> None:
+    global _worker_analyzer
+    _worker_analyzer = Analyzer(model_path, threads=1, decode_config=decode_config)
+
+
+def _analyse_in_worker(article: Article) -> list[tuple[str, str, int, int]]:
+    analysis = _worker_analyzer.analyze(article)
+    return [(article.id, s.technique, s.start, s.end) for s in analysis.spans]
+
+
 def predict_rows(analyzer: Analyzer, folder: Path, result: RunResult | None = None,
-                 progress: Progress | None = None) -> list[tuple[str, str, int, int]]:
-    """One (article_id, technique, start, end) per detected span, every article of the folder."""
+                 progress: Progress | None = None, workers: int | None = None
+                 ) -> list[tuple[str, str, int, int]]:
+    """One (article_id, technique, start, end) per detected span, every article of the folder,
+    in folder order. `workers` > 1 analyses in that many processes (default: one per core)."""
     result = result if result is not None else RunResult()
-    rows = []
     paths: dict = {}
+    articles = []
     for aid, article in _read_folder(folder, result, paths).items():
         if not article.text.strip():
             result.failures.append(f"{paths[aid]}: empty article, skipped")
-            continue
-        analysis = analyzer.analyze(article)
-        rows += [(aid, s.technique, s.start, s.end) for s in analysis.spans]
+        else:
+            articles.append(article)
+    workers = default_workers(len(articles)) if workers is None else workers
+    if workers > 1:
+        # spawn, not fork: a forked ONNX Runtime session shares thread pools with its parent
+        ctx = multiprocessing.get_context("spawn")
+        with ctx.Pool(workers, _start_worker, (str(analyzer.model.path), analyzer.decode_config)) as pool:
+            per_article = pool.imap(_analyse_in_worker, articles)
+            return _collect(articles, per_article, result, progress)
+    per_article = ([(a.id, s.technique, s.start, s.end) for s in analyzer.analyze(a).spans] for a in articles)
+    return _collect(articles, per_article, result, progress)
+
+
+def _collect(articles, per_article, result: RunResult, progress: Progress | None):
+    rows = []
+    for article, found in zip(articles, per_article):
+        rows += found
         result.articles += 1
         if progress:
-            progress(aid)
+            progress(article.id)
     return rows
 
 
-def predict(analyzer: Analyzer, folder: Path, out: Path, progress: Progress | None = None) -> RunResult:
+def predict(analyzer: Analyzer, folder: Path, out: Path, progress: Progress | None = None,
+            workers: int | None = None) -> RunResult:
     result = RunResult()
-    rows = predict_rows(analyzer, folder, result, progress)
+    rows = predict_rows(analyzer, folder, result, progress, workers)
     result.rows = write_rows(out, rows)
     return result
 

@@ -49,11 +49,13 @@ def test_predict_writes_the_analyzer_spans_of_every_article(cli, analyzer, three
     assert {aid for aid, *_ in rows} <= {article_id_for(p) for p in three_dev_articles.glob("*.txt")}
 
 
-def test_a_binary_file_is_reported_and_the_other_results_are_still_written(cli, three_dev_articles, tmp_path):
+def test_a_binary_file_is_reported_and_the_other_results_are_still_written(cli, analyzer, three_dev_articles,
+                                                                           tmp_path):
     bad = three_dev_articles / "article999.txt"
     bad.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00")
-    shutil.copy(three_dev_articles / sorted(p.name for p in three_dev_articles.glob("*.txt"))[0],
-                three_dev_articles / "notes.txt")
+    with_spans = [p for p in sorted(three_dev_articles.glob("article*.txt"))
+                  if p != bad and analyzer.analyze(read_text_file(p)).spans]
+    shutil.copy(with_spans[0], three_dev_articles / "notes.txt")
     out = tmp_path / "pred.tsv"
     res = cli("predict", three_dev_articles, "-o", out)
     [line] = assert_clean_failure(res, str(bad), "looks binary", rc=1)
@@ -99,3 +101,14 @@ def test_an_unwritable_output_is_one_line_naming_it(cli, three_dev_articles, tmp
     out = tmp_path / "no" / "such" / "pred.tsv"
     res = cli("predict", three_dev_articles, "-o", out)
     assert_clean_failure(res, str(out), "cannot write", rc=2)
+
+
+def test_predict_with_worker_processes_writes_the_same_rows_in_the_same_order(cli, three_dev_articles, tmp_path):
+    one, two = tmp_path / "one.tsv", tmp_path / "two.tsv"
+    res1 = cli("predict", three_dev_articles, "-o", one, "--workers", "1")
+    res2 = cli("predict", three_dev_articles, "-o", two, "--workers", "2")
+    assert res1.rc == 0 and res2.rc == 0, res1.err + res2.err
+    rows = read_output(two)
+    assert rows and rows == read_output(one)
+    ids = [aid for aid, *_ in rows]
+    assert ids == sorted(ids, key=lambda a: sorted(article_id_for(p) for p in three_dev_articles.glob("*.txt")).index(a))
