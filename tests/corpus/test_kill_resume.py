@@ -41,10 +41,11 @@ def _group_gone(proc: subprocess.Popen, within: float) -> bool:
 
 
 def test_kill_minus_nine_then_resume_stores_every_article_exactly_once(tmp_path, records, analysed_store):
-    copies = [dict(r, id=f"{r['id']}-copy") for r in records]
+    # enough copies that a run lasts several seconds: kills land mid-run even on a busy machine
+    copies = [dict(r, id=f"{r['id']}-copy{k}") for k in range(6) for r in records]
     src = write_jsonl(tmp_path / "in.jsonl", records + copies)
     store = tmp_path / "corpus.duckdb"
-    n = len(records) * 2
+    n = len(records) + len(copies)
     rng = random.Random(11)
     delay, partial_kills, rounds = 3.0, 0, 0
     while rounds < 12:
@@ -83,5 +84,6 @@ def test_kill_minus_nine_then_resume_stores_every_article_exactly_once(tmp_path,
     got, ref = store_contents(store), store_contents(analysed_store)
     for r in records:
         assert got[r["id"]] == ref[r["id"]]
-        copy, orig = got[f"{r['id']}-copy"], ref[r["id"]]
-        assert copy[1:] == orig[1:] and copy[0][6:] == orig[0][6:]   # same spans, sentences, scores
+        for k in range(6):
+            copy, orig = got[f"{r['id']}-copy{k}"], ref[r["id"]]
+            assert copy[1:] == orig[1:] and copy[0][6:] == orig[0][6:]   # same spans, sentences, scores
