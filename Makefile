@@ -7,7 +7,7 @@ PIP    := $(PY) -m pip
 # Extras that other parts of the project add; pip warns about any that do not exist yet.
 EXTRAS ?= train,test,serve,corpus,claims
 
-.PHONY: demo test docs
+.PHONY: demo test docs figures
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -23,3 +23,18 @@ test: $(PY)
 
 docs: $(PY)
 	$(PY) scripts/gen_cli_docs.py
+
+# Every figure of README.md and MODEL_CARD.md, recomputed on this machine (about 45 minutes,
+# most of it the 5-fold cross-validation). Needs the data in ../shared/data.
+DATA ?= ../shared/data
+figures: $(PY)
+	$(PIP) install -q -e '.[$(EXTRAS)]'
+	$(VENV)/bin/propscan evaluate $(DATA)/ptc/dev/articles $(DATA)/ptc/dev/spans.tsv
+	$(VENV)/bin/propscan bench $(DATA)/ptc/dev/articles
+	$(VENV)/bin/propscan eval-claims $(DATA)/checkworthy/dev-test.tsv --threshold 0.5
+	$(VENV)/bin/propscan eval-claims $(DATA)/checkworthy/dev-test.tsv --threshold 0.57
+	$(VENV)/bin/propscan eval-claims $(DATA)/checkworthy/dev.tsv
+	$(VENV)/bin/propscan eval-targets tests/data/targets_eval.tsv $(DATA)/ptc/train/articles
+	$(PY) benchmarks/load_server.py
+	$(PY) benchmarks/corpus_throughput.py
+	$(VENV)/bin/propscan train $(DATA)/ptc/train -o $${TMPDIR:-/tmp}/propscan-cv --cv 5

@@ -81,9 +81,16 @@ def predict_rows(analyzer: Analyzer, folder: Path, result: RunResult | None = No
     if workers > 1:
         # spawn, not fork: a forked ONNX Runtime session shares thread pools with its parent
         ctx = multiprocessing.get_context("spawn")
+        # Longest articles first, so that no worker is left with a long one at the end; the
+        # rows still come out in folder order.
+        order = sorted(range(len(articles)), key=lambda i: -len(articles[i].text))
+        found: list = [None] * len(articles)
         with ctx.Pool(workers, _start_worker, (str(analyzer.model.path), analyzer.decode_config)) as pool:
-            per_article = pool.imap(_analyse_in_worker, articles)
-            return _collect(articles, per_article, result, progress)
+            for i, rows in zip(order, pool.imap(_analyse_in_worker, [articles[i] for i in order])):
+                found[i] = rows
+                if progress:
+                    progress(articles[i].id)
+        return _collect(articles, found, result, None)
     per_article = ([(a.id, s.technique, s.start, s.end) for s in analyzer.analyze(a).spans] for a in articles)
     return _collect(articles, per_article, result, progress)
 
