@@ -78,6 +78,11 @@ class AnalyzeRequest(BaseModel):
     techniques: Optional[list[TechniqueLabel]] = Field(  # type: ignore[valid-type]
         None, max_length=len(LABELS), description="Keep only spans of these techniques (default: all).")
     save: bool = Field(True, description="Save the analysis and give it a permalink.")
+    claims: bool = Field(False, description="Also find the check-worthy claims (sentences stating a fact worth "
+                                            "checking). Off by default: it runs a second model.")
+    targets: bool = Field(False, description="Also find the entity or group each span is aimed at, and the most "
+                                             "targeted per technique. Off by default: it needs spaCy "
+                                             "(pip install 'propscan[claims]'); without it, 400 `targets_unavailable`.")
 
     _check_unicode = field_validator("text", "url", "title")(_encodable)
 
@@ -96,6 +101,25 @@ class SpanOut(BaseModel):
     technique: str
     confidence: float
     text: str
+    target: Optional[str] = Field(None, description="The entity or group the span is aimed at; null when "
+                                                    "targets were not requested or none was found.")
+
+
+class ClaimOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    text: str = Field(description="The sentence, exactly `analysis.text[start:end]`.")
+    start: int
+    end: int
+    score: float = Field(description="Probability that the sentence is check-worthy (0 to 1).")
+    entities: list[str] = Field(description="People, organisations, places, groups it mentions.")
+    numbers: list[str]
+    dates: list[str]
+
+
+class TargetCountOut(BaseModel):
+    target: str
+    spans: int = Field(description="How many spans of this technique are aimed at the target.")
 
 
 class SentenceOut(BaseModel):
@@ -108,7 +132,7 @@ class SentenceOut(BaseModel):
 
 
 class AnalysisOut(BaseModel):
-    model_config = ConfigDict(extra="allow")  # e.g. claims, targets
+    model_config = ConfigDict(extra="allow")  # fields added to Analysis later pass through
 
     article_id: str
     title: Optional[str]
@@ -117,6 +141,11 @@ class AnalysisOut(BaseModel):
     technique_counts: dict[str, int]
     spans: list[SpanOut]
     sentences: list[SentenceOut]
+    claims: list[ClaimOut] = Field([], description="Check-worthy claims, in text order; empty unless the "
+                                                   "`claims` option was given.")
+    target_summary: dict[str, list[TargetCountOut]] = Field(
+        {}, description="The most targeted entities (up to 3) per technique label; empty unless the "
+                        "`targets` option was given.")
     text: str
 
 
@@ -157,7 +186,8 @@ class ErrorOut(BaseModel):
 
 
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    text = {400: "Bad input (empty text, refused URL, undecodable file)",
+    text = {400: "Bad input (empty text, refused URL, undecodable file), or targets asked of a server "
+                 "without spaCy",
             404: "No such analysis", 413: "Request body over the limit",
             415: "Unsupported file type", 422: "Invalid request, or no article found in the page",
             502: "The URL could not be fetched", 504: "Fetching the URL took too long"}
@@ -170,17 +200,45 @@ def _state(request: Request):
     return request.app.state.propscan
 
 
-async def _analyse(request: Request, article: Article, *, source: str, url: str | None,
-                   threshold: float, techniques: list[str] | None, save: bool) -> dict[str, Any]:
-    state = _state(request)
-    loop = asyncio.get_running_loop()
-    analysis: Analysis = await loop.run_in_executor(state.analysis_pool, state.analyzer.analyze, article)
+def record_payload(rec: Record) -> dict[str, Any]:
+    """A record as the API, the pages and the report show it: `Analysis.to_dict()` with its
+    per-technique `targets` summary under the clearer name `target_summary`."""
+    out = rec.to_dict()
+    analysis = out["analysis"]
+    analysis["target_summary"] = analysis.pop("targets", {})
+    return out
+
+
+def _run(state, article: Article, threshold: float, techniques: list[str] | None, claims: bool,
+         targets: bool) -> Analysis:
+    """Analyse, filter, then (if asked) add claims and targets; runs on an analysis slot."""
+    analysis = state.analyzer.analyze(article)
     analysis = analysis.filtered(threshold, None if techniques is None else set(techniques))
-    options = {"threshold": threshold, "techniques": techniques}
+    if claims or targets:
+        from propscan.enrich import enrich
+
+        analysis = enrich(analysis, claims=claims, targets=targets,
+                          detector=state.claim_detector() if claims else None,
+                          nlp=state.nlp() if targets or state.has_spacy() else None)
+    return analysis
+
+
+async def _analyse(request: Request, article: Article, *, source: str, url: str | None,
+                   threshold: float, techniques: list[str] | None, save: bool,
+                   claims: bool = False, targets: bool = False) -> dict[str, Any]:
+    state = _state(request)
+    if targets and not await run_in_threadpool(state.has_spacy):
+        raise ApiError("targets need spaCy and its English pipeline, which this server lacks "
+                       "(pip install 'propscan[claims]'); claims work without them",
+                       code="targets_unavailable")
+    loop = asyncio.get_running_loop()
+    analysis: Analysis = await loop.run_in_executor(state.analysis_pool, _run, state, article, threshold,
+                                                    techniques, claims, targets)
+    options = {"threshold": threshold, "techniques": techniques, "claims": claims, "targets": targets}
     if save:
         rec = await run_in_threadpool(state.store.save, analysis, source=source, url=url, options=options)
-        return rec.to_dict()
-    out = Record("", "", source, url, options, analysis).to_dict()
+        return record_payload(rec)
+    out = record_payload(Record("", "", source, url, options, analysis))
     out.update(id=None, permalink=None, created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
     return out
 
@@ -205,7 +263,9 @@ def techniques() -> list[dict[str, Any]]:
              summary="Analyse a text or the article at a URL")
 async def analyse(request: Request, body: AnalyzeRequest) -> dict[str, Any]:
     """Returns the Analysis (spans with technique and confidence, sentence scores, article score),
-    saved under a new id unless `save` is false."""
+    saved under a new id unless `save` is false. With `claims`, also the check-worthy claims; with
+    `targets`, each span's target and the most targeted entities per technique (both off by
+    default, so a plain analysis stays fast)."""
     state = _state(request)
     if body.url is not None:
         from propscan.server.fetch import fetch_article
@@ -216,10 +276,11 @@ async def analyse(request: Request, body: AnalyzeRequest) -> dict[str, Any]:
             max_bytes=s.fetch_max_bytes, max_redirects=s.max_redirects)
         article = Article(id=page.url, text=page.text, title=body.title or page.title, url=page.url)
         return await _analyse(request, article, source="url", url=page.url, threshold=body.threshold,
-                        techniques=body.techniques, save=body.save)
+                              techniques=body.techniques, save=body.save, claims=body.claims,
+                              targets=body.targets)
     article = Article(id="text", text=body.text or "", title=body.title)
     return await _analyse(request, article, source="text", url=None, threshold=body.threshold,
-                    techniques=body.techniques, save=body.save)
+                          techniques=body.techniques, save=body.save, claims=body.claims, targets=body.targets)
 
 
 UPLOAD_SUFFIXES = {".txt": "text/plain", ".text": "text/plain", ".html": "text/html", ".htm": "text/html"}
@@ -233,6 +294,8 @@ async def analyse_upload(
     threshold: Annotated[float, Form(ge=0.0, le=1.0)] = 0.0,
     techniques: Annotated[Optional[list[TechniqueLabel]], Form()] = None,  # type: ignore[valid-type]
     save: Annotated[bool, Form()] = True,
+    claims: Annotated[bool, Form(description="Also find the check-worthy claims.")] = False,
+    targets: Annotated[bool, Form(description="Also find the target of each span (needs spaCy).")] = False,
 ) -> dict[str, Any]:
     from pathlib import PurePath
 
@@ -262,13 +325,13 @@ async def analyse_upload(
         text, title = await run_in_threadpool(extract_article, data, content_type="text/html")
     article = Article(id="upload", text=text, title=title)
     return await _analyse(request, article, source="upload", url=None, threshold=threshold,
-                    techniques=techniques, save=save)
+                          techniques=techniques, save=save, claims=claims, targets=targets)
 
 
 @router.get("/analyses/{analysis_id}", response_model=RecordOut, responses=_errors(404),
             summary="A saved analysis")
 def get_analysis(request: Request, analysis_id: str) -> dict[str, Any]:
-    return _record(request, analysis_id).to_dict()
+    return record_payload(_record(request, analysis_id))
 
 
 @router.get("/analyses/{analysis_id}/report.html", response_class=HTMLResponse,
@@ -283,7 +346,7 @@ def get_report(request: Request, analysis_id: str,
 
     rec = _record(request, analysis_id)
     headers = {"Content-Disposition": f'attachment; filename="propscan-{rec.id}.html"'} if download else {}
-    html, csp = render_report(rec.to_dict())
+    html, csp = render_report(record_payload(rec))
     headers["Content-Security-Policy"] = csp
     return HTMLResponse(html, headers=headers)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -112,6 +113,9 @@ class State:
     Analyses run on their own small thread pool (`analysis_slots` threads): requests waiting
     for a slot wait in its queue without holding any of the server's request threads, so
     waiting never starves the rest of the server (health checks, pages, response encoding).
+
+    The claims model and spaCy's pipeline (for the `claims` and `targets` options) load lazily,
+    on the first request that needs them, once per app; later requests reuse them.
     """
 
     def __init__(self, settings: Settings, analyzer, store):
@@ -120,6 +124,41 @@ class State:
         self.store = store
         self.analysis_pool = ThreadPoolExecutor(max_workers=max(1, settings.analysis_slots),
                                                 thread_name_prefix="propscan-analysis")
+        self._lock = threading.Lock()
+        self._detector = None
+        self._nlp = None
+        self._spacy: bool | None = None
+
+    def claim_detector(self):
+        """The claims model (propscan.claims.ClaimDetector), loaded on first use."""
+        with self._lock:
+            if self._detector is None:
+                from propscan.claims import ClaimDetector
+
+                self._detector = ClaimDetector()
+            return self._detector
+
+    def has_spacy(self) -> bool:
+        """Whether spaCy and its English pipeline load (checked once)."""
+        with self._lock:
+            if self._spacy is None:
+                from propscan.targets import load_nlp
+
+                try:
+                    self._nlp = load_nlp()   # cached by propscan.targets too
+                    self._spacy = True
+                except Exception as e:   # ModelError (not installed), or a broken install
+                    log.warning("spaCy is not available, so the targets option is refused: %s", e)
+                    self._spacy = False
+            return self._spacy
+
+    def nlp(self):
+        """spaCy's pipeline; raises propscan.errors.ModelError when spaCy is missing."""
+        if not self.has_spacy():
+            from propscan.targets import load_nlp
+
+            return load_nlp()   # raises the ModelError with its install hint
+        return self._nlp
 
 
 def create_app(settings: Settings | None = None, analyzer=None):
