@@ -206,6 +206,8 @@ def record_payload(rec: Record) -> dict[str, Any]:
     out = rec.to_dict()
     analysis = out["analysis"]
     analysis["target_summary"] = analysis.pop("targets", {})
+    for span in analysis["spans"]:
+        span.setdefault("target", None)   # as in the response schema, so pages embed the same JSON
     return out
 
 

@@ -238,3 +238,126 @@ def test_the_corpus_dashboard_router_is_included_when_its_module_exists(make_app
     monkeypatch.setitem(sys.modules, "propscan.server.dashboard", fake)
     with TestClient(make_app()) as c:
         assert c.get("/corpus").json() == {"dashboard": True}
+
+
+# -- check-worthy claims and technique targets (options, off by default) -----------------------
+
+def embedded_record(page_html: str) -> dict:
+    """The record a page or report embeds in its <script id="propscan-data"> element."""
+    import re
+
+    m = re.search(r'<script type="application/json" id="propscan-data">(.*?)</script>', page_html, re.S)
+    assert m, "no embedded data"
+    return json.loads(m.group(1))
+
+
+def test_claims_and_targets_come_back_with_exact_offsets_and_are_kept_with_the_permalink(client, app):
+    r = client.post("/api/v1/analyses", json={"text": ARTICLE, "claims": True, "targets": True})
+    assert r.status_code == 201, r.text
+    rec = r.json()
+    a = rec["analysis"]
+    assert rec["options"]["claims"] is True and rec["options"]["targets"] is True
+    assert len(a["claims"]) >= 3
+    for c in a["claims"]:
+        assert set(c) == {"text", "start", "end", "score", "entities", "numbers", "dates"}
+        assert ARTICLE[c["start"]:c["end"]] == c["text"] and c["text"] == c["text"].strip()
+        assert 0.0 <= c["score"] <= 1.0
+    assert [c["start"] for c in a["claims"]] == sorted(c["start"] for c in a["claims"])
+    nordwind = next(c for c in a["claims"] if "Nordwind" in c["text"])
+    assert "Nordwind Energy" in nordwind["entities"] and any("12,000" in n for n in nordwind["numbers"])
+    # every span has a `target` field; the name-calling of the developers is said by Greta Holm
+    assert all("target" in s for s in a["spans"])
+    targeted = [s for s in a["spans"] if s["target"]]
+    assert targeted and all(s["target"].strip() for s in targeted)
+    counts: dict[str, dict[str, int]] = {}
+    for s in targeted:
+        counts.setdefault(s["technique"], {}).setdefault(s["target"], 0)
+        counts[s["technique"]][s["target"]] += 1
+    summary = a["target_summary"]
+    assert set(summary) == set(counts)
+    for technique, top in summary.items():
+        assert top and [x["spans"] for x in top] == sorted((x["spans"] for x in top), reverse=True)
+        assert all(counts[technique][x["target"]] == x["spans"] for x in top)
+    assert "targets" not in a   # the summary has one name in the API
+    # the claims model is loaded once per app and reused
+    detector = app.state.propscan._detector
+    assert detector is not None
+    client.post("/api/v1/analyses", json={"text": ARTICLE, "claims": True, "save": False})
+    assert app.state.propscan._detector is detector
+    # saved: the API, the permalink page and the report all carry claims and targets
+    assert client.get(f"/api/v1/analyses/{rec['id']}").json() == rec
+    assert embedded_record(client.get(rec["permalink"]).text) == rec
+    report = client.get(f"/api/v1/analyses/{rec['id']}/report.html").text
+    assert embedded_record(report)["analysis"]["claims"] == a["claims"]
+    assert 'id="claim-list"' in report and 'id="target-summary"' in report
+
+
+def test_without_the_options_there_are_no_claims_and_no_targets(client):
+    rec = client.post("/api/v1/analyses", json={"text": ARTICLE}).json()
+    a = rec["analysis"]
+    assert rec["options"]["claims"] is False and rec["options"]["targets"] is False
+    assert a["claims"] == [] and a["target_summary"] == {}
+    assert a["spans"] and all(s["target"] is None for s in a["spans"])
+    assert client.get(f"/api/v1/analyses/{rec['id']}").json() == rec
+    only_claims = client.post("/api/v1/analyses", json={"text": ARTICLE, "claims": True, "save": False}).json()
+    assert only_claims["analysis"]["claims"] and only_claims["analysis"]["target_summary"] == {}
+    assert all(s["target"] is None for s in only_claims["analysis"]["spans"])
+    only_targets = client.post("/api/v1/analyses", json={"text": ARTICLE, "targets": True, "save": False}).json()
+    assert only_targets["analysis"]["claims"] == [] and only_targets["analysis"]["target_summary"]
+
+
+def test_upload_takes_the_claims_and_targets_options_as_form_fields(client):
+    files = {"file": ("a.txt", ARTICLE.encode(), "text/plain")}
+    rec = client.post("/api/v1/analyses/upload", files=files, data={"claims": "true", "targets": "true"}).json()
+    a = rec["analysis"]
+    assert a["claims"] and all(ARTICLE[c["start"]:c["end"]] == c["text"] for c in a["claims"])
+    assert a["target_summary"] and any(s["target"] for s in a["spans"])
+    plain = client.post("/api/v1/analyses/upload", files=files).json()["analysis"]
+    assert plain["claims"] == [] and plain["target_summary"] == {}
+
+
+@pytest.mark.parametrize("body", [{"text": "a", "claims": "maybe"}, {"text": "a", "targets": [1]}])
+def test_bad_claims_or_targets_values_are_422(client, body):
+    assert_error(client.post("/api/v1/analyses", json=body), 422, "invalid_request")
+
+
+def test_schema_declares_the_options_and_the_claims_and_targets_fields(client):
+    schema = client.get("/openapi.json").json()
+    comp = schema["components"]["schemas"]
+    req = comp["AnalyzeRequest"]["properties"]
+    assert req["claims"]["type"] == "boolean" and req["claims"]["default"] is False
+    assert req["targets"]["type"] == "boolean" and req["targets"]["default"] is False
+    upload_ref = schema["paths"]["/api/v1/analyses/upload"]["post"]["requestBody"]["content"][
+        "multipart/form-data"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    assert {"claims", "targets"} <= set(comp[upload_ref]["properties"])
+    out = comp["AnalysisOut"]["properties"]
+    assert out["claims"]["items"]["$ref"].endswith("/ClaimOut")
+    assert out["target_summary"]["additionalProperties"]["items"]["$ref"].endswith("/TargetCountOut")
+    assert set(comp["ClaimOut"]["required"]) == {"text", "start", "end", "score", "entities", "numbers", "dates"}
+    assert "target" in comp["SpanOut"]["properties"]
+    assert set(comp["TargetCountOut"]["required"]) == {"target", "spans"}
+
+
+def test_targets_without_spacy_are_a_clear_400_and_claims_still_work(make_app, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    import propscan.targets
+    from propscan.errors import ModelError
+
+    def missing():
+        raise ModelError("targets and claim entities need spaCy: pip install 'propscan[claims]'")
+
+    monkeypatch.setattr(propscan.targets, "load_nlp", missing)
+    with TestClient(make_app()) as c:
+        err = assert_error(c.post("/api/v1/analyses", json={"text": ARTICLE, "targets": True}), 400,
+                           "targets_unavailable")
+        assert "spaCy" in err["message"] and "propscan[claims]" in err["message"]
+        files = {"file": ("a.txt", ARTICLE.encode(), "text/plain")}
+        assert_error(c.post("/api/v1/analyses/upload", files=files, data={"targets": "true"}), 400,
+                     "targets_unavailable")
+        r = c.post("/api/v1/analyses", json={"text": ARTICLE, "claims": True})
+        assert r.status_code == 201, r.text
+        claims = r.json()["analysis"]["claims"]
+        assert claims and all(ARTICLE[x["start"]:x["end"]] == x["text"] for x in claims)
+        nordwind = next(x for x in claims if "Nordwind" in x["text"])
+        assert "Nordwind Energy" in nordwind["entities"]   # from the regular expressions

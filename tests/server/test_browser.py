@@ -293,3 +293,124 @@ def test_controls_have_accessible_names_and_spans_are_reachable_by_keyboard(page
     assert page.evaluate("() => document.activeElement.matches('#article mark.first')")
     assert page.locator("#tooltip").is_visible()
     assert page.problems == []
+
+
+# -- check-worthy claims and technique targets ---------------------------------------------------
+
+def test_claims_panel_scrolls_to_the_claim_and_tooltips_name_the_target(page, artifacts):
+    page.goto("/")
+    claims_box = page.get_by_role("checkbox", name="Find check-worthy claims")
+    targets_box = page.get_by_role("checkbox", name="Find who each technique targets")
+    assert claims_box.is_checked() and targets_box.is_checked()
+    page.get_by_label("Paste the article text").fill(ARTICLE)
+    page.get_by_role("button", name="Analyse text").click()
+    page.wait_for_selector("#result:not([hidden])")
+    page.wait_for_url(re.compile(r"/a/[A-Za-z0-9_-]+$"))
+    record = page.evaluate("() => window.Propscan.state.record")
+    assert record["options"]["claims"] is True and record["options"]["targets"] is True
+    claims = record["analysis"]["claims"]
+    assert len(claims) >= 3
+    buttons = page.locator("#claim-list button")
+    assert buttons.count() == len(claims)
+    assert page.locator("#claim-count").text_content() == f"({len(claims)})"
+    for i, c in enumerate(claims):
+        # the score is written out, not only shown by colour
+        assert f"score {c['score']:.2f}" in buttons.nth(i).text_content()
+        assert buttons.nth(i).get_attribute("aria-label").startswith(f"Claim {i + 1}, score {c['score']:.2f}: ")
+        # each claim's range is one element in the article, holding exactly the claim's text
+        assert page.locator(f"#claim-{i}").text_content() == c["text"] == ARTICLE[c["start"]:c["end"]]
+    assert page.locator("#article").text_content() == ARTICLE   # the anchors add no text
+    # clicking a claim focuses and highlights its sentence in the article
+    last = len(claims) - 1
+    page.evaluate("() => window.scrollTo(0, 0)")
+    buttons.nth(last).click()
+    focused = page.evaluate("() => [document.activeElement.id, document.activeElement.textContent, "
+                            "document.activeElement.classList.contains('current')]")
+    assert focused == [f"claim-{last}", claims[last]["text"], True]
+    assert page.locator("#article .claim.current").text_content() == claims[last]["text"]
+    assert page.locator(f"#claim-{last}").evaluate(
+        "e => { const r = e.getBoundingClientRect(); return r.top >= 0 && r.bottom <= window.innerHeight; }")
+    outline = page.locator(f"#claim-{last}").evaluate("e => getComputedStyle(e).outlineStyle")
+    assert outline != "none"   # highlighted by an outline, not by colour alone
+    # keyboard: Enter on another claim moves focus to that claim, and only it is highlighted
+    buttons.nth(0).focus()
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => document.activeElement.id") == "claim-0"
+    assert page.evaluate("() => document.activeElement.textContent") == claims[0]["text"]
+    assert page.locator("#article .claim.current").count() == 1
+    assert buttons.nth(0).get_attribute("aria-current") == "true"
+    # a span with a target says whom it is aimed at, in its tooltip
+    spans = record["analysis"]["spans"]
+    aimed = [i for i, s in enumerate(spans) if s.get("target")]
+    assert aimed
+    i = aimed[0]
+    page.locator(f'#article mark.first[data-span="{i}"]').hover()
+    tip = page.locator("#tooltip")
+    assert tip.is_visible() and f"aimed at: {spans[i]['target']}" in tip.text_content()
+    untargeted = [j for j, s in enumerate(spans) if not s.get("target")]
+    if untargeted:   # and one without a target does not pretend to have one
+        page.mouse.move(0, 0)
+        page.locator(f'#article mark.first[data-span="{untargeted[0]}"]').hover()
+        tip_text = tip.text_content()
+        covering = page.evaluate("(j) => { let n = document.querySelector('#article mark.first[data-span=\"' + j + '\"]'), t = [];"
+                                 " for (; n && n.id !== 'article'; n = n.parentNode) if (n.dataset && n.dataset.span) t.push(n.dataset.span); return t; }",
+                                 untargeted[0])
+        if all(not spans[int(k)].get("target") for k in covering):
+            assert "aimed at" not in tip_text
+    # the most targeted, per technique, with counts in words
+    summary = page.locator("#target-summary")
+    for technique, top in record["analysis"]["target_summary"].items():
+        item = summary.locator("li", has_text=next(t["name"] for t in page.evaluate(
+            "() => JSON.parse(document.getElementById('propscan-techniques').textContent)") if t["label"] == technique))
+        for x in top:
+            assert f"{x['target']} ({x['spans']} span" in item.text_content()
+    tree = page.locator("main").aria_snapshot()
+    for expected in ('checkbox "Find check-worthy claims"', 'checkbox "Find who each technique targets"',
+                     'heading "Check-worthy claims', 'heading "Most targeted"', 'button "Claim 1, score'):
+        assert expected in tree, expected
+    page.screenshot(path=str(artifacts / "server-claims-targets.png"), full_page=True)
+    # the permalink shows the same claims and targets in a fresh page
+    other = page.context.new_page()
+    other.goto(page.url)
+    other.wait_for_selector("#result:not([hidden])")
+    assert other.locator("#claim-list button").count() == len(claims)
+    assert other.locator("#target-summary li").count() == len(record["analysis"]["target_summary"])
+    assert page.problems == []
+
+
+def test_unchecked_options_analyse_without_claims_or_targets(page):
+    page.goto("/")
+    page.get_by_role("checkbox", name="Find check-worthy claims").uncheck()
+    page.get_by_role("checkbox", name="Find who each technique targets").uncheck()
+    page.get_by_label("Paste the article text").fill(ARTICLE)
+    page.get_by_role("button", name="Analyse text").click()
+    page.wait_for_selector("#result:not([hidden])")
+    record = page.evaluate("() => window.Propscan.state.record")
+    assert record["options"]["claims"] is False and record["options"]["targets"] is False
+    assert record["analysis"]["claims"] == [] and record["analysis"]["target_summary"] == {}
+    assert page.locator("#claim-list li").count() == 0 and page.locator("#article .claim").count() == 0
+    assert "not looked for" in page.locator("#claims-note").text_content()
+    assert "not looked for" in page.locator("#targets-note").text_content()
+    page.locator("#article mark.first").first.hover()
+    assert "aimed at" not in page.locator("#tooltip").text_content()
+    assert page.problems == []
+
+
+def test_offline_report_lists_the_claims(page, browser, tmp_path):
+    rec = page.request.post("/api/v1/analyses", data={"text": ARTICLE, "claims": True, "targets": True}).json()
+    html = page.request.get(f"/api/v1/analyses/{rec['id']}/report.html").text()
+    report = tmp_path / "claims-report.html"
+    report.write_text(html, encoding="utf-8")
+    context = browser.new_context()
+    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort())
+    offline = context.new_page()
+    errors: list[str] = []
+    offline.on("pageerror", lambda e: errors.append(str(e)))
+    offline.goto(report.as_uri())
+    offline.wait_for_selector("#result:not([hidden])")
+    claims = rec["analysis"]["claims"]
+    assert claims and offline.locator("#claim-list button").count() == len(claims)
+    offline.locator("#claim-list button").nth(1).press("Enter")
+    assert offline.evaluate("() => document.activeElement.textContent") == claims[1]["text"]
+    assert errors == []
+    context.close()

@@ -15,6 +15,19 @@
     box.hidden = !message;
   }
 
+  /* The "Also find" checkboxes: claims and targets are extra models, so the API runs them only
+     when asked; the page asks by default. */
+  function extras() {
+    return { claims: $("opt-claims").checked, targets: $("opt-targets").checked };
+  }
+
+  function jsonBody(source) {
+    var x = extras();
+    source.claims = x.claims;
+    source.targets = x.targets;
+    return JSON.stringify(source);
+  }
+
   async function send(url, options) {
     showError("");
     setBusy(true, "Analysing\u2026");
@@ -30,7 +43,10 @@
       }
       window.Propscan.show(data);
       if (data.permalink) { history.pushState({ id: data.id }, "", data.permalink); }
-      setBusy(false, "Done: " + data.analysis.spans.length + " spans found. The result follows.");
+      var claims = (data.analysis.claims || []).length;
+      setBusy(false, "Done: " + data.analysis.spans.length + " spans" +
+              (data.options && data.options.claims ? " and " + claims + (claims === 1 ? " claim" : " claims") : "") +
+              " found. The result follows.");
       $("result").focus();
     } catch (e) {
       setBusy(false, "");
@@ -44,7 +60,7 @@
       send("/api/v1/analyses", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ text: $("text-input").value })
+        body: jsonBody({ text: $("text-input").value })
       });
     });
     $("form-file").addEventListener("submit", function (e) {
@@ -53,6 +69,9 @@
       if (!input.files.length) { showError("Choose a file first."); return; }
       var form = new FormData();
       form.append("file", input.files[0]);
+      var x = extras();
+      form.append("claims", String(x.claims));
+      form.append("targets", String(x.targets));
       send("/api/v1/analyses/upload", { method: "POST", body: form });
     });
     $("form-url").addEventListener("submit", function (e) {
@@ -60,7 +79,7 @@
       send("/api/v1/analyses", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ url: $("url-input").value })
+        body: jsonBody({ url: $("url-input").value })
       });
     });
     window.addEventListener("popstate", function () { window.location.reload(); });

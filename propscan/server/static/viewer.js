@@ -6,7 +6,7 @@
 
   var TECH = {};
   var ORDER = [];
-  var state = { record: null, threshold: 0, hidden: new Set() };
+  var state = { record: null, threshold: 0, hidden: new Set(), currentClaim: null };
 
   function $(id) { return document.getElementById(id); }
 
@@ -79,7 +79,20 @@
       if (end <= start) { return; }
       if (Number(s.confidence) < state.threshold) { return; }
       if (state.hidden.has(s.technique)) { return; }
-      out.push({ index: i, start: start, end: end, technique: s.technique, confidence: Number(s.confidence) });
+      out.push({ index: i, start: start, end: end, technique: s.technique, confidence: Number(s.confidence),
+                 target: s.target || null });
+    });
+    return out;
+  }
+
+  /* Check-worthy claims with their ranges clamped to the text; empty ones dropped. */
+  function claimRanges() {
+    var a = state.record.analysis;
+    var n = a.text.length;
+    var out = [];
+    (a.claims || []).forEach(function (c, i) {
+      var start = Math.max(0, Math.min(n, c.start | 0)), end = Math.max(0, Math.min(n, c.end | 0));
+      if (end > start) { out.push({ index: i, start: start, end: end }); }
     });
     return out;
   }
@@ -96,15 +109,23 @@
     var layers = assignLayers(spans);
     container.style.setProperty("--layers", String(layers));
     var sentences = a.sentences || [];
+    var claims = claimRanges();
     var cuts = [];
     sentences.forEach(function (s) { cuts.push(s.start, s.end); });
+    claims.forEach(function (c) { cuts.push(c.start, c.end); });
     var segs = segments(text.length, spans, cuts);
     var frag = document.createDocumentFragment();
     var si = 0;
     var sentenceNode = null;
+    var claimNode = null, claimParent = null, claimIndex = -1;
+    var anchored = new Set();
     segs.forEach(function (seg) {
       while (si < sentences.length && sentences[si].end <= seg.start) { si++; sentenceNode = null; }
       var inSentence = si < sentences.length && sentences[si].start <= seg.start && seg.end <= sentences[si].end;
+      var claim = null;
+      for (var ci = 0; ci < claims.length; ci++) {
+        if (claims[ci].start <= seg.start && seg.end <= claims[ci].end) { claim = claims[ci]; break; }
+      }
       var node = document.createTextNode(text.slice(seg.start, seg.end));
       var cover = seg.cover.slice().sort(function (x, y) { return x.layer - y.layer; });
       cover.forEach(function (span) {
@@ -124,15 +145,35 @@
         mark.appendChild(node);
         node = mark;
       });
+      var parent = frag;
       if (inSentence) {
         if (!sentenceNode) {
           sentenceNode = make("span", "sentence");
           sentenceNode.dataset.sentence = String(si);
           frag.appendChild(sentenceNode);
         }
-        sentenceNode.appendChild(node);
+        parent = sentenceNode;
+      }
+      if (claim) {
+        /* One element per claim (per sentence it touches): the anchor its list entry moves to. */
+        if (!claimNode || claimIndex !== claim.index || claimParent !== parent) {
+          claimNode = make("span", "claim");
+          claimNode.dataset.claim = String(claim.index);
+          if (!anchored.has(claim.index)) {
+            anchored.add(claim.index);
+            claimNode.id = "claim-" + claim.index;
+            claimNode.tabIndex = -1;
+            claimNode.setAttribute("aria-label", "Check-worthy claim " + (claim.index + 1));
+          }
+          if (state.currentClaim === claim.index) { claimNode.classList.add("current"); }
+          claimIndex = claim.index;
+          claimParent = parent;
+          parent.appendChild(claimNode);
+        }
+        claimNode.appendChild(node);
       } else {
-        frag.appendChild(node);
+        claimNode = null;
+        parent.appendChild(node);
       }
     });
     container.replaceChildren(frag);
@@ -200,6 +241,85 @@
     });
   }
 
+  function renderClaims() {
+    var a = state.record.analysis;
+    var opts = state.record.options || {};
+    var list = $("claim-list");
+    var claims = a.claims || [];
+    list.replaceChildren();
+    claims.forEach(function (c, i) {
+      var li = make("li", "claim-item");
+      var button = make("button", "claim-button");
+      button.type = "button";
+      button.dataset.claim = String(i);
+      var score = make("span", "claim-score", "score " + fixed(c.score));
+      var text = make("span", "claim-text", String(c.text || a.text.slice(c.start, c.end)).trim());
+      button.append(score, text);
+      button.setAttribute("aria-label", "Claim " + (i + 1) + ", score " + fixed(c.score) + ": " + text.textContent);
+      button.addEventListener("click", function () { showClaim(i); });
+      li.appendChild(button);
+      var facts = [];
+      if (c.entities && c.entities.length) { facts.push("mentions " + c.entities.join(", ")); }
+      if (c.numbers && c.numbers.length) { facts.push("numbers " + c.numbers.join(", ")); }
+      if (c.dates && c.dates.length) { facts.push("dates " + c.dates.join(", ")); }
+      if (facts.length) { li.appendChild(make("p", "claim-facts", facts.join(" \u00b7 "))); }
+      list.appendChild(li);
+    });
+    $("claim-count").textContent = "(" + claims.length + ")";
+    var note = $("claims-note");
+    if (claims.length) {
+      note.textContent = "Sentences that state a fact worth checking, with the claims model's score (0 to 1). Activate one to find it in the article.";
+    } else if (opts.claims) {
+      note.textContent = "No check-worthy claims were found.";
+    } else {
+      note.textContent = "Claims were not looked for in this analysis (the \u201cFind check-worthy claims\u201d option was off).";
+    }
+  }
+
+  function showClaim(i) {
+    state.currentClaim = i;
+    document.querySelectorAll("#article .claim.current").forEach(function (n) { n.classList.remove("current"); });
+    document.querySelectorAll('#article .claim[data-claim="' + i + '"]').forEach(function (n) { n.classList.add("current"); });
+    document.querySelectorAll(".claim-button[aria-current]").forEach(function (n) { n.removeAttribute("aria-current"); });
+    var button = document.querySelector('.claim-button[data-claim="' + i + '"]');
+    if (button) { button.setAttribute("aria-current", "true"); }
+    var node = $("claim-" + i);
+    if (node) {
+      if (node.scrollIntoView) { node.scrollIntoView({ block: "center" }); }
+      node.focus({ preventScroll: true });
+    }
+  }
+
+  function renderTargets() {
+    var a = state.record.analysis;
+    var opts = state.record.options || {};
+    var summary = a.target_summary || a.targets || {};
+    var list = $("target-summary");
+    list.replaceChildren();
+    var labels = ORDER.filter(function (l) { return summary[l] && summary[l].length; });
+    Object.keys(summary).forEach(function (l) { if (labels.indexOf(l) < 0 && summary[l] && summary[l].length) { labels.push(l); } });
+    labels.forEach(function (label) {
+      var t = techniqueOf(label);
+      var li = make("li", "target-item");
+      var sw = make("span", "swatch", t.abbreviation);
+      sw.style.setProperty("--c", t.colour);
+      var who = summary[label].map(function (x) {
+        var n = Number(x.spans) || 0;
+        return x.target + " (" + (n === 1 ? "1 span" : n + " spans") + ")";
+      }).join(", ");
+      li.append(sw, make("span", "target-tech", " " + t.name + ": "), make("span", "target-who", who));
+      list.appendChild(li);
+    });
+    var note = $("targets-note");
+    if (labels.length) {
+      note.textContent = "Who or what the spans of each technique are aimed at, most often first.";
+    } else if (opts.targets) {
+      note.textContent = "No targets were found.";
+    } else {
+      note.textContent = "Targets were not looked for in this analysis (the \u201cFind who each technique targets\u201d option was off).";
+    }
+  }
+
   function showSentence(i) {
     document.querySelectorAll(".sentence.current").forEach(function (n) { n.classList.remove("current"); });
     var node = document.querySelector('.sentence[data-sentence="' + i + '"]');
@@ -228,7 +348,8 @@
       });
       var td = make("td");
       td.appendChild(go);
-      tr.append(th, make("td", null, pct(s.confidence)), make("td", null, s.start + "-" + s.end), td);
+      tr.append(th, make("td", null, pct(s.confidence)), make("td", null, s.start + "-" + s.end),
+                make("td", null, s.target || "\u2014"), td);
       body.appendChild(tr);
     });
     $("span-count").textContent = String(spans.length);
@@ -271,7 +392,9 @@
       var sw = make("span", "swatch", t.abbreviation);
       sw.style.setProperty("--c", t.colour);
       head.append(sw, make("strong", null, " " + t.name), make("span", "tip-conf", " confidence " + pct(s.confidence)));
-      entry.append(head, make("p", "tip-expl", t.explanation), make("p", "tip-quote", "\u201c" + a.text.slice(s.start, s.end) + "\u201d"));
+      entry.append(head);
+      if (s.target) { entry.append(make("p", "tip-target", "aimed at: " + s.target)); }
+      entry.append(make("p", "tip-expl", t.explanation), make("p", "tip-quote", "\u201c" + a.text.slice(s.start, s.end) + "\u201d"));
       tip.appendChild(entry);
     });
     tip.hidden = false;
@@ -352,7 +475,10 @@
       permaRow.hidden = true;
       exportHtml.hidden = true;
     }
+    state.currentClaim = null;
     renderSentences();
+    renderClaims();
+    renderTargets();
     update();
   }
 
@@ -386,6 +512,6 @@
     if (data && data.analysis) { show(data); }
   }
 
-  window.Propscan = { show: show, segments: segments, assignLayers: assignLayers, state: state };
+  window.Propscan = { show: show, showClaim: showClaim, segments: segments, assignLayers: assignLayers, state: state };
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); } else { init(); }
 })();
