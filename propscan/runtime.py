@@ -89,7 +89,8 @@ class Model:
     def _chunks(items: list, size: int) -> list[list]:
         # Fixed-size chunks, whatever the thread count: int8 activations are quantised per
         # batch, so the same text must always be cut into the same batches to give the same
-        # spans with 1 thread, 2 threads or worker processes.
+        # spans with 1 thread, 2 threads or worker processes. With the default of one window
+        # (one span) per batch, a window's scores depend on that window alone.
         return [items[k:k + size] for k in range(0, len(items), size)]
 
     def _map(self, fn, chunks: list):
@@ -110,7 +111,7 @@ class Model:
     def version(self) -> str:
         return self.config.version
 
-    def piece_probs(self, text: str, batch: int = 3) -> tuple[Pieces, np.ndarray]:
+    def piece_probs(self, text: str, batch: int = 1) -> tuple[Pieces, np.ndarray]:
         """Word pieces of `text` and, for each, the probability it lies in a propaganda span."""
         p = pieces(self.tokenizer, text)
         if len(p) == 0:
@@ -130,7 +131,7 @@ class Model:
         return p, probs
 
     def technique_probs(self, spans: list[str], contexts: list[str], features: np.ndarray,
-                        batch: int = 8) -> np.ndarray:
+                        batch: int = 1) -> np.ndarray:
         """[n, n_labels] technique distribution for each span."""
         def run(rows):
             a, b = rows[0], rows[-1] + 1

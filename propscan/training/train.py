@@ -70,8 +70,9 @@ def _article_ids(corpus: Corpus, limit: int | None) -> list[str]:
     return ids[:limit] if limit else ids
 
 
-def tune_decoding(model_dir: Path, dev: Corpus, strides: tuple[int, ...] = (192, 224),
-                  lexical_weights: tuple[float, ...] = (0.0, 0.15, 0.3, 0.45)) -> tuple[dict, metrics.Score]:
+def tune_decoding(model_dir: Path, dev: Corpus, strides: tuple[int, ...] = (160, 192, 224, 240),
+                  lexical_weights: tuple[float, ...] = (0.0, 0.15, 0.2, 0.25, 0.3, 0.35, 0.45)
+                  ) -> tuple[dict, metrics.Score]:
     """Grid-search, for SI F1 on a development split: the window stride, the share of the
     word-level tagger in the piece probabilities, and the decoding thresholds.
 

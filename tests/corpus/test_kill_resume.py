@@ -40,6 +40,17 @@ def _group_gone(proc: subprocess.Popen, within: float) -> bool:
     return False
 
 
+def _wait_for_first_commit(proc: subprocess.Popen, store: Path, timeout: float) -> None:
+    """Until the store has grown since the run started (DuckDB writes its WAL on commit), so a
+    kill lands mid-run however long start-up takes on a busy machine."""
+    def size() -> int:
+        return sum(p.stat().st_size for p in (store, Path(f"{store}.wal")) if p.exists())
+
+    start, deadline = size(), time.monotonic() + timeout
+    while proc.poll() is None and time.monotonic() < deadline and size() <= start:
+        time.sleep(0.02)
+
+
 def test_kill_minus_nine_then_resume_stores_every_article_exactly_once(tmp_path, records, analysed_store):
     # enough copies that a run lasts several seconds: kills land mid-run even on a busy machine
     copies = [dict(r, id=f"{r['id']}-copy{k}") for k in range(6) for r in records]
@@ -51,7 +62,8 @@ def test_kill_minus_nine_then_resume_stores_every_article_exactly_once(tmp_path,
     while rounds < 12:
         rounds += 1
         proc = _batch(src, store, workers=1 + rounds % 2)
-        time.sleep(delay + rng.random())
+        _wait_for_first_commit(proc, store, timeout=delay * 20)
+        time.sleep(rng.random() * delay / 3)
         if proc.poll() is not None:   # it finished before the kill
             _kill_group(proc)
             if partial_kills:
