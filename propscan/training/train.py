@@ -105,7 +105,7 @@ def tune_decoding(model_dir: Path, dev: Corpus, strides: tuple[int, ...] = (160,
                     mixed[aid] = (p, (1 - a) * pr + a * lexical_probs[aid, stride])
             else:
                 mixed = cached
-            grid = itertools.product(np.arange(0.2, 0.71, 0.05), (0.6, 0.7, 0.8, 1.0), (0, 1, 2, 4, 8, 12),
+            grid = itertools.product(np.arange(0.2, 0.651, 0.025), (0.6, 0.7, 0.8, 1.0), (0, 2, 4, 8, 12, 16),
                                      (True, False))
             for high, low_frac, gap, split in grid:
                 cfg = DecodeConfig(high=round(float(high), 3), low=round(float(high * low_frac), 3),
