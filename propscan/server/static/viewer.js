@@ -266,14 +266,15 @@
       list.appendChild(li);
     });
     $("claim-count").textContent = "(" + claims.length + ")";
-    var note = $("claims-note");
-    if (claims.length) {
-      note.textContent = "Sentences that state a fact worth checking, with the claims model's score (0 to 1). Activate one to find it in the article.";
-    } else if (opts.claims) {
-      note.textContent = "No check-worthy claims were found.";
-    } else {
-      note.textContent = "Claims were not looked for in this analysis (the \u201cFind check-worthy claims\u201d option was off).";
-    }
+    panelNote("claims-note", claims.length, opts.claims,
+              "Sentences that state a fact worth checking, with the claims model's score (0 to 1). Activate one to find it in the article.",
+              "No check-worthy claims were found.",
+              "Claims were not looked for in this analysis (the \u201cFind check-worthy claims\u201d option was off).");
+  }
+
+  // The note under an optional panel: what it shows, that nothing was found, or that it was not asked for.
+  function panelNote(id, found, asked, foundText, noneText, offText) {
+    $(id).textContent = found ? foundText : (asked ? noneText : offText);
   }
 
   function showClaim(i) {
@@ -310,14 +311,10 @@
       li.append(sw, make("span", "target-tech", " " + t.name + ": "), make("span", "target-who", who));
       list.appendChild(li);
     });
-    var note = $("targets-note");
-    if (labels.length) {
-      note.textContent = "Who or what the spans of each technique are aimed at, most often first.";
-    } else if (opts.targets) {
-      note.textContent = "No targets were found.";
-    } else {
-      note.textContent = "Targets were not looked for in this analysis (the \u201cFind who each technique targets\u201d option was off).";
-    }
+    panelNote("targets-note", labels.length, opts.targets,
+              "Who or what the spans of each technique are aimed at, most often first.",
+              "No targets were found.",
+              "Targets were not looked for in this analysis (the \u201cFind who each technique targets\u201d option was off).");
   }
 
   function showSentence(i) {
