@@ -13,7 +13,11 @@ from propscan.cli import app
 def train_cli(
     train_dir: Path = typer.Argument(..., help="PTC training split: articles/ and labels.tsv."),
     output: Path = typer.Option(..., "--output", "-o", help="Model folder to write."),
-    dev_dir: Optional[Path] = typer.Option(None, "--dev", help="PTC dev split (articles/, spans.tsv) to tune span decoding on."),
+    dev_dir: Optional[Path] = typer.Option(None, "--dev", help="PTC dev split (articles/, spans.tsv): SI is measured on it at the end; nothing is tuned on it."),
+    holdout: Optional[Path] = typer.Option(None, "--holdout", help="File of article ids (one a line) that training and tuning never see, e.g. splits/ptc_train_heldout.txt."),
+    tune_folds: int = typer.Option(3, "--tune-folds", help="Fold models whose out-of-fold scores choose decoding, calibration and the Repetition detector (0: defaults, no tuning)."),
+    work: Optional[Path] = typer.Option(None, "--work", help="Keep the fold models here (a rerun resumes from them); default: a temporary folder."),
+    precision: str = typer.Option("auto", "--precision", help="auto (bf16 autocast only where the CPU has AMX or AVX-512 BF16), bf16 or fp32."),
     seed: int = typer.Option(13, help="Random seed."),
     tagger_epochs: int = typer.Option(4, help="Epochs for the span tagger."),
     classifier_epochs: int = typer.Option(3, help="Epochs for the technique classifier."),
@@ -25,12 +29,15 @@ def train_cli(
     """Fine-tune the span tagger and technique classifier and export them to ONNX."""
     from propscan.training.train import TrainConfig, cross_validate_classifier, train
 
+    if precision not in ("auto", "bf16", "fp32"):
+        raise typer.BadParameter("--precision is auto, bf16 or fp32")
     config = TrainConfig(encoder=str(encoder or ""), seed=seed, tagger_epochs=tagger_epochs,
-                         classifier_epochs=classifier_epochs, max_articles=max_articles, max_steps=max_steps)
+                         classifier_epochs=classifier_epochs, max_articles=max_articles, max_steps=max_steps,
+                         tune_folds=tune_folds, bf16=None if precision == "auto" else precision == "bf16")
     if cv:
-        result = cross_validate_classifier(train_dir, cv, config)
+        result = cross_validate_classifier(train_dir, cv, config, holdout=holdout)
         output.mkdir(parents=True, exist_ok=True)
         (output / "cv.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
         return
-    report = train(train_dir, output, dev_dir, config)
+    report = train(train_dir, output, dev_dir, config, holdout=holdout, work=work)
     typer.echo(f"model written to {output} in {report.seconds:.0f}s")

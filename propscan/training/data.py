@@ -46,25 +46,41 @@ def load_corpus(root: Path, labels_file: str = "labels.tsv") -> Corpus:
 
 def tagger_windows(corpus: Corpus, tokenizer, size: int, stride: int, ids: list[str] | None = None):
     """(input_ids, attention_mask, labels) windows. labels[:, 0] is 1 for pieces inside any gold
-    span; labels[:, 1 + k] is 1 for pieces inside a span of technique k; -1 marks [CLS]/[SEP]/padding."""
+    span; labels[:, 1 + k] is 1 for pieces inside a span of technique k; labels[:, 1 + n + k] is 1
+    for the first piece of a span of technique k; -1 marks [CLS]/[SEP]/padding."""
     spans = corpus.spans_by_article()
     cls_id, sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
     out = []
     for aid in ids or sorted(corpus.articles):
         text = corpus.articles[aid].text
         p = pieces(tokenizer, text)
-        inside = np.zeros((len(text) + 1, 1 + len(LABELS)), dtype=np.int8)
-        for r in spans.get(aid, []):
-            inside[r.start:r.end, 0] = 1
-            if r.technique in LABEL_INDEX:
-                inside[r.start:r.end, 1 + LABEL_INDEX[r.technique]] = 1
-        labels = np.array([inside[s:e].max(axis=0) if e > s else np.zeros(1 + len(LABELS))
-                           for s, e in p.offsets], dtype=np.float32).reshape(len(p), 1 + len(LABELS))
+        labels = piece_labels(text, p.offsets, spans.get(aid, []))
         for a, b in windows(len(p), size, stride):
             x, m = window_batch(p.ids, [(a, b)], cls_id, sep_id)
-            y = np.full((x.shape[1], 1 + len(LABELS)), -1.0, dtype=np.float32)
+            y = np.full((x.shape[1], labels.shape[1]), -1.0, dtype=np.float32)
             y[1:b - a + 1] = labels[a:b]
             out.append((x[0], m[0], y))
+    return out
+
+
+def piece_labels(text: str, offsets: np.ndarray, rows) -> np.ndarray:
+    """[n_pieces, 1 + 2 n_labels] targets of the tagger for one article (see tagger_windows)."""
+    n = len(LABELS)
+    inside = np.zeros((len(text) + 1, 1 + n), dtype=np.int8)
+    out = np.zeros((len(offsets), 1 + 2 * n), dtype=np.float32)
+    starts = offsets[:, 0] if len(offsets) else np.zeros(0, dtype=np.int64)
+    for r in rows:
+        inside[r.start:r.end, 0] = 1
+        if r.technique in LABEL_INDEX:
+            k = LABEL_INDEX[r.technique]
+            inside[r.start:r.end, 1 + k] = 1
+            # the piece that holds the span's first character (or the first piece after it)
+            first = int(np.searchsorted(offsets[:, 1], r.start, side="right")) if len(offsets) else 0
+            if first < len(offsets) and starts[first] < r.end:
+                out[first, 1 + n + k] = 1
+    for i, (s, e) in enumerate(offsets):
+        if e > s:
+            out[i, :1 + n] = inside[s:e].max(axis=0)
     return out
 
 

@@ -1,4 +1,4 @@
-"""Fine-tuning loops for the tagger and the classifier (bf16 autocast on CPU)."""
+"""Fine-tuning loops for the tagger and the classifier (bf16 autocast where the CPU runs it fast)."""
 
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ def _pad_rows(rows: list[np.ndarray]) -> np.ndarray:
 
 def fit_tagger(encoder: str, windows, epochs: int, lr: float, batch: int, seed: int,
                bf16: bool = True, max_steps: int | None = None, log: Log = print,
-               aux_weight: float = 0.5) -> Tagger:
+               aux_weight: float = 1.0) -> Tagger:
     seed_everything(seed)
     model = Tagger(encoder)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
@@ -81,7 +81,7 @@ def fit_tagger(encoder: str, windows, epochs: int, lr: float, batch: int, seed: 
             with _autocast(bf16):
                 logits = model.all_logits(x, m).float()
             valid = y[..., 0] >= 0
-            # the span output is the task; the technique outputs are auxiliary, weighted lower
+            # any-span output + the per-technique inside and begin outputs (what predict decodes)
             loss = F.binary_cross_entropy_with_logits(logits[..., 0][valid], y[..., 0][valid]) + \
                 aux_weight * F.binary_cross_entropy_with_logits(logits[..., 1:][valid], y[..., 1:][valid])
             loss.backward()

@@ -1,9 +1,10 @@
 """The two networks fine-tuned from the same pretrained encoder.
 
-Tagger: per-piece probability that the piece lies in a propaganda span. It is trained to also
-say which techniques cover the piece (14 auxiliary outputs): knowing that a phrase is name
-calling rather than flag-waving is what tells it apart from neutral text, and the extra signal
-sharpens the span output. Only the span output is exported.
+Tagger: for each piece, 1 + 2 x 14 probabilities: that it lies in any propaganda span, that it
+lies in a span of technique k, and that a span of technique k begins at it. The per-technique
+outputs are what `predict` decodes into one span per technique instance (spans of different
+techniques may overlap); the begin outputs split two instances of one technique that touch.
+The any-span output feeds sentence scores and SI-only decoding.
 Classifier: technique distribution for one span, from the span, its context and features.
 Both return probabilities so the exported ONNX graphs need no post-processing.
 """
@@ -28,18 +29,15 @@ class Tagger(nn.Module):
         super().__init__()
         self.encoder = load_encoder(encoder_path)
         self.dropout = nn.Dropout(0.1)
-        self.head = nn.Linear(self.encoder.config.hidden_size, 1 + len(LABELS))
+        self.head = nn.Linear(self.encoder.config.hidden_size, 1 + 2 * len(LABELS))
 
     def all_logits(self, input_ids, attention_mask):
-        """[batch, seq, 1 + n_labels]: any span, then one output per technique."""
+        """[batch, seq, 1 + 2 n_labels]: any span, inside technique k, begin of technique k."""
         h = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         return self.head(self.dropout(h))
 
-    def logits(self, input_ids, attention_mask):
-        return self.all_logits(input_ids, attention_mask)[..., 0]
-
     def forward(self, input_ids, attention_mask):
-        return torch.sigmoid(self.logits(input_ids, attention_mask))
+        return torch.sigmoid(self.all_logits(input_ids, attention_mask))
 
 
 class Classifier(nn.Module):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 import shutil
 import time
@@ -39,7 +38,7 @@ class TrainConfig:
     window: int = 254
     stride: int = 192
     tagger_epochs: int = 4
-    tagger_aux_weight: float = 0.5   # weight of the per-technique auxiliary outputs
+    tagger_aux_weight: float = 1.0   # weight of the per-technique inside/begin outputs
     tagger_lr: float = 8e-5
     tagger_batch: int = 16
     classifier_epochs: int = 3
@@ -49,8 +48,9 @@ class TrainConfig:
     lexical_weight: float = 0.5      # share of the word-level classifier in the technique vote
     lexical_c: float = 5.0           # its inverse regularisation strength
     lexical_tagger: bool = True      # also fit the word-level tagger (its share is tuned on dev)
-    bf16: bool = True
+    bf16: bool | None = None          # None: bf16 autocast only where the CPU runs it fast (propscan.cpu)
     quantise: bool = True
+    tune_folds: int = 3               # folds whose out-of-fold predictions choose decoding and calibration
     max_articles: int | None = None   # for smoke tests: train on the first N articles only
     max_steps: int | None = None      # for smoke tests: stop each network after N steps
     threads: int = 2
@@ -65,111 +65,181 @@ class TrainReport:
     log: list[str] = field(default_factory=list)
 
 
-def _article_ids(corpus: Corpus, limit: int | None) -> list[str]:
-    ids = sorted(corpus.articles)
+def _article_ids(corpus: Corpus, limit: int | None, exclude: set[str] = frozenset()) -> list[str]:
+    ids = sorted(i for i in corpus.articles if i not in exclude)
     return ids[:limit] if limit else ids
 
 
-def tune_decoding(model_dir: Path, dev: Corpus, strides: tuple[int, ...] = (160, 192, 224, 240),
-                  lexical_weights: tuple[float, ...] = (0.0, 0.15, 0.2, 0.25, 0.3, 0.35, 0.45)
-                  ) -> tuple[dict, metrics.Score]:
-    """Grid-search, for SI F1 on a development split: the window stride, the share of the
-    word-level tagger in the piece probabilities, and the decoding thresholds.
+def read_ids(path: Path | None) -> set[str]:
+    """Article ids of a held-out split that training never sees (see io.ptc.read_id_list)."""
+    from propscan.io.ptc import read_id_list
 
-    The stride only moves where windows overlap (inference cost and which pieces see more
-    context), so it is tuned here with the thresholds rather than fixed at training time.
-    Returns the config.json entries to set and the best score."""
-    from propscan.lexical import LexicalTagger
-    from propscan.runtime import Model
-
-    gold: dict[str, list[tuple[int, int]]] = {}
-    for r in dev.rows:
-        gold.setdefault(r.article_id, []).append((r.start, r.end))
-    config_path = Path(model_dir) / "config.json"
-    settings = json.loads(config_path.read_text(encoding="utf-8"))
-    lexical_path = Path(model_dir) / "lexical_tagger.npz"
-    lexical = LexicalTagger.load(lexical_path) if lexical_path.exists() else None
-    lexical_probs = {}
-    best = None
-    for stride in strides:
-        config_path.write_text(json.dumps({**settings, "stride": stride, "lexical_tagger_weight": 0.0}),
-                               encoding="utf-8")
-        model = Model(model_dir)
-        cached = {aid: model.piece_probs(a.text) for aid, a in dev.articles.items()}
-        for a in lexical_weights if lexical is not None else (0.0,):
-            if a > 0:
-                mixed = {}
-                for aid, (p, pr) in cached.items():
-                    if (aid, stride) not in lexical_probs:
-                        lexical_probs[aid, stride] = lexical.piece_probs(dev.articles[aid].text, p.offsets)
-                    mixed[aid] = (p, (1 - a) * pr + a * lexical_probs[aid, stride])
-            else:
-                mixed = cached
-            grid = itertools.product(np.arange(0.2, 0.651, 0.025), (0.6, 0.7, 0.8, 1.0), (0, 2, 4, 8, 12, 16),
-                                     (True, False))
-            for high, low_frac, gap, split in grid:
-                cfg = DecodeConfig(high=round(float(high), 3), low=round(float(high * low_frac), 3),
-                                   max_gap=gap, split_lines=split)
-                pred = {aid: [(s, e) for s, e, _ in decode(dev.articles[aid].text, p.offsets, pr, cfg)]
-                        for aid, (p, pr) in mixed.items()}
-                score = metrics.span_identification(pred, gold)
-                if best is None or score.f1 > best[1].f1:
-                    best = ({"stride": stride, "lexical_tagger_weight": a, "decode": asdict(cfg)}, score)
-    config_path.write_text(json.dumps(settings), encoding="utf-8")
-    return best
+    return read_id_list(path) if path is not None else set()
 
 
-def train(train_dir: Path, out_dir: Path, dev_dir: Path | None = None, config: TrainConfig | None = None,
-          log: Callable[[str], None] = print) -> TrainReport:
-    config = config or TrainConfig()
-    config.encoder = config.encoder or default_encoder()
-    torch.set_num_threads(config.threads)
-    t0 = time.time()
-    out_dir = Path(out_dir)
-    corpus = load_corpus(train_dir)
-    ids = _article_ids(corpus, config.max_articles)
-    tokenizer = load_tokenizer(Path(config.encoder) / "tokenizer.json")
-    log(f"training on {len(ids)} articles from {train_dir}")
+def fold_ids(ids: list[str], folds: int, seed: int) -> list[list[str]]:
+    """Article-grouped folds, seeded: the k-th holds every folds-th article of a permutation."""
+    order = list(np.random.default_rng(seed).permutation(sorted(ids)))
+    return [sorted(order[k::folds]) for k in range(folds)]
 
+
+def resolve_precision(config: TrainConfig, log: Callable[[str], None] = print) -> bool:
+    from propscan import cpu
+
+    bf16 = cpu.fast_bf16() if config.bf16 is None else config.bf16
+    log(f"CPU: {cpu.describe()}; training in {'bf16 autocast' if bf16 else 'fp32'}"
+        f"{'' if config.bf16 is None else ' (as asked)'}")
+    return bf16
+
+
+def fit_tagger_dir(corpus: Corpus, ids: list[str], tokenizer, out_dir: Path, config: TrainConfig, bf16: bool,
+                   log: Callable[[str], None] = print) -> None:
+    """Train the tagger (and the word-level models) on `ids` and write a model folder that
+    `Model` can load for span scores: what each cross-validation fold needs."""
     windows = tagger_windows(corpus, tokenizer, config.window, config.stride, ids)
-    log(f"tagger: {len(windows)} windows of up to {config.window} pieces")
+    log(f"tagger: {len(windows)} windows of up to {config.window} pieces from {len(ids)} articles")
     tagger = fit_tagger(config.encoder, windows, config.tagger_epochs, config.tagger_lr,
-                        config.tagger_batch, config.seed, config.bf16, config.max_steps, log,
+                        config.tagger_batch, config.seed, bf16, config.max_steps, log,
                         config.tagger_aux_weight)
+    export_models(tagger, None, out_dir, quantise=config.quantise)
+    del tagger
+    _fit_word_models(corpus, ids, out_dir, config)
+    shutil.copy(Path(config.encoder) / "tokenizer.json", out_dir / "tokenizer.json")
+    _write_config(out_dir, _base_settings(config, f"fold-{out_dir.name}"), config)
 
+
+def fit_final(corpus: Corpus, ids: list[str], out_dir: Path, config: TrainConfig, bf16: bool,
+              log: Callable[[str], None] = print) -> None:
+    """The shipped networks: tagger and span classifier on all of `ids`, word-level models, ONNX."""
+    tokenizer = load_tokenizer(Path(config.encoder) / "tokenizer.json")
+    windows = tagger_windows(corpus, tokenizer, config.window, config.stride, ids)
+    log(f"tagger: {len(windows)} windows of up to {config.window} pieces from {len(ids)} articles")
+    tagger = fit_tagger(config.encoder, windows, config.tagger_epochs, config.tagger_lr,
+                        config.tagger_batch, config.seed, bf16, config.max_steps, log,
+                        config.tagger_aux_weight)
     examples = span_examples(corpus, set(ids))
     log(f"classifier: {len(examples)} labelled spans")
     classifier = fit_classifier(config.encoder, tokenizer, examples, config.classifier_epochs,
                                 config.classifier_lr, config.classifier_batch, config.pair_len,
-                                config.seed, config.bf16, config.max_steps, log)
-
+                                config.seed, bf16, config.max_steps, log)
     export_models(tagger, classifier, out_dir, quantise=config.quantise)
+    _fit_word_models(corpus, ids, out_dir, config)
+    shutil.copy(Path(config.encoder) / "tokenizer.json", out_dir / "tokenizer.json")
+
+
+def _fit_word_models(corpus: Corpus, ids: list[str], out_dir: Path, config: TrainConfig) -> None:
     if config.lexical_weight > 0:
-        fit_lexical_on(examples, config).save(out_dir / "lexical.npz")
+        fit_lexical_on(span_examples(corpus, set(ids)), config).save(out_dir / "lexical.npz")
     if config.lexical_tagger:
         from propscan.lexical import fit_lexical_tagger
 
         spans = corpus.spans_by_article()
         fit_lexical_tagger([corpus.articles[i].text for i in ids],
                            [[(r.start, r.end) for r in spans.get(i, [])] for i in ids]).save(out_dir / "lexical_tagger.npz")
-    shutil.copy(Path(config.encoder) / "tokenizer.json", out_dir / "tokenizer.json")
-    version = f"propscan-minilm-{time.strftime('%Y%m%d')}-seed{config.seed}"
-    settings = {"version": version, "labels": list(LABELS), "window": config.window,
-                "stride": config.stride, "pair_len": config.pair_len, "decode": asdict(DecodeConfig()),
-                "lexical_weight": config.lexical_weight}
-    _write_config(out_dir, settings, config)
 
+
+def _base_settings(config: TrainConfig, version: str) -> dict:
+    return {"version": version, "labels": list(LABELS), "window": config.window,
+            "stride": config.stride, "pair_len": config.pair_len, "decode": asdict(DecodeConfig()),
+            "lexical_weight": config.lexical_weight, "techniques": {}}
+
+
+def out_of_fold_scores(corpus: Corpus, ids: list[str], work: Path, config: TrainConfig, bf16: bool,
+                       log: Callable[[str], None] = print) -> Path:
+    """Train one tagger per fold of `ids` and save each article's scores from the fold model
+    that never saw it (work/oof.npz): what decoding and calibration are tuned on."""
+    from propscan.runtime import Model
+
+    tokenizer = load_tokenizer(Path(config.encoder) / "tokenizer.json")
+    folds = fold_ids(ids, config.tune_folds, config.seed)
+    arrays: dict[str, np.ndarray] = {}
+    for k, held in enumerate(folds):
+        fold_dir = work / f"fold{k + 1}"
+        if not (fold_dir / "config.json").exists():
+            t0 = time.time()
+            fit_tagger_dir(corpus, sorted(set(ids) - set(held)), tokenizer, fold_dir, config, bf16, log)
+            log(f"fold {k + 1}/{len(folds)} trained in {(time.time() - t0) / 60:.1f} min")
+        with Model(fold_dir, overrides={"lexical_tagger_weight": 0.0}) as model:
+            from propscan.lexical import LexicalClassifier, LexicalTagger
+
+            lex = LexicalTagger.load(fold_dir / "lexical_tagger.npz") if (fold_dir / "lexical_tagger.npz").exists() else None
+            for aid in held:
+                text = corpus.articles[aid].text
+                p, scores = model.piece_scores(text)
+                arrays[f"{aid}/offsets"] = p.offsets
+                arrays[f"{aid}/scores"] = scores.astype(np.float32)
+                arrays[f"{aid}/lexical"] = (lex.piece_probs(text, p.offsets) if lex is not None
+                                            else np.zeros(len(p))).astype(np.float32)
+                arrays[f"{aid}/fold"] = np.array([k])
+    path = work / "oof.npz"
+    np.savez_compressed(path, **arrays)
+    return path
+
+
+def tune_on_folds(corpus: Corpus, ids: list[str], work: Path, config: TrainConfig, bf16: bool,
+                  log: Callable[[str], None] = print) -> tuple[dict, object | None]:
+    """Everything chosen after the networks are fitted, chosen on out-of-fold scores of `ids`
+    only: the config.json entries to set, and the Repetition detector (or None)."""
+    from propscan.lexical import LexicalClassifier
+    from propscan.training import tune
+
+    oof = tune.load_oof(out_of_fold_scores(corpus, ids, work, config, bf16, log))
+    lexicals = {k: LexicalClassifier.load(work / f"fold{k + 1}/lexical.npz")
+                for k in range(config.tune_folds) if (work / f"fold{k + 1}/lexical.npz").exists()}
+    span, _ = tune.tune_span_decoding(oof, corpus, log)
+    instances, cands = tune.tune_instances(oof, corpus, lexicals, log)
+    detector, settings = tune.tune_repetition(oof, corpus, cands, instances.calibrator, instances.decode,
+                                              [corpus.articles[i].text for i in ids], log)
+    instances.repetition = settings
+    return {**span, "techniques": instances.to_dict()}, (detector if settings["mode"] != "tagger" else None)
+
+
+def train(train_dir: Path, out_dir: Path, dev_dir: Path | None = None, config: TrainConfig | None = None,
+          log: Callable[[str], None] = print, holdout: Path | None = None, work: Path | None = None) -> TrainReport:
+    """Fit, tune by cross-validation, and write a model folder.
+
+    Articles listed in `holdout` are never seen. Decoding, calibration and the Repetition
+    detector are chosen on out-of-fold scores of the rest (config.tune_folds fold models);
+    then the shipped networks are fitted on all of the rest. `dev_dir`, if given, is only
+    measured (SI), never tuned on. `work` keeps the fold models (default: a folder that is
+    removed at the end); a run interrupted after a fold resumes from it."""
+    import tempfile
+
+    config = config or TrainConfig()
+    config.encoder = config.encoder or default_encoder()
+    torch.set_num_threads(config.threads)
+    t0 = time.time()
+    bf16 = resolve_precision(config, log)
+    out_dir = Path(out_dir)
+    corpus = load_corpus(train_dir)
+    held = read_ids(holdout)
+    ids = _article_ids(corpus, config.max_articles, held)
+    log(f"training on {len(ids)} articles from {train_dir}" + (f" ({len(held)} held out)" if held else ""))
+    settings = _base_settings(config, f"propscan-minilm-{time.strftime('%Y%m%d')}-seed{config.seed}")
+    detector = None
+    with tempfile.TemporaryDirectory(prefix="propscan-folds-") as tmp:
+        if config.tune_folds > 1 and len(ids) >= 2 * config.tune_folds:
+            tuned, detector = tune_on_folds(corpus, ids, Path(work or tmp), config, bf16, log)
+            settings.update(tuned)
+        fit_final(corpus, ids, out_dir, config, bf16, log)
+    if detector is not None:
+        detector.save(out_dir / "repetition.npz")
+    _write_config(out_dir, settings, config)
     report = TrainReport(0.0, str(out_dir), settings["decode"])
     if dev_dir is not None:
-        dev = load_corpus(dev_dir, "spans.tsv")
-        tuned, score = tune_decoding(out_dir, dev)
-        settings.update(tuned)
-        report.decode, report.dev_si = tuned, score.to_dict()
-        _write_config(out_dir, settings, config)
-        log(f"decoding tuned on {dev_dir}: {tuned} -> SI F1 {score.f1:.4f} "
-            f"(P {score.precision:.4f}, R {score.recall:.4f})")
+        from propscan.analyzer import Analyzer
+        from propscan.tasks import evaluate
+
+        with Analyzer(out_dir) as analyzer:
+            ev = evaluate(analyzer, Path(dev_dir) / "articles", Path(dev_dir) / "spans.tsv")
+        report.dev_si = ev.si.to_dict()
+        log(f"SI on {dev_dir} (measured, nothing tuned on it): F1 {ev.si.f1:.4f} "
+            f"(P {ev.si.precision:.4f}, R {ev.si.recall:.4f})")
     report.seconds = time.time() - t0
-    log(f"training finished in {report.seconds / 60:.1f} min ({report.seconds:.0f}s)")
+    from propscan import cpu
+
+    log(f"training finished in {report.seconds / 60:.1f} min ({report.seconds:.0f}s) on {cpu.describe()}, "
+        f"{config.threads} threads, {'bf16' if bf16 else 'fp32'}")
     return report
 
 
@@ -181,16 +251,17 @@ def _write_config(out_dir: Path, settings: dict, config: TrainConfig) -> None:
 
 
 def cross_validate_classifier(train_dir: Path, folds: int = 5, config: TrainConfig | None = None,
-                              log: Callable[[str], None] = print) -> dict:
+                              log: Callable[[str], None] = print, holdout: Path | None = None) -> dict:
     """TC micro-F1 with article-grouped k-fold cross-validation on a training split."""
     from propscan.training.data import LABEL_INDEX
 
     config = config or TrainConfig()
     config.encoder = config.encoder or default_encoder()
     torch.set_num_threads(config.threads)
+    bf16 = resolve_precision(config, log)
     corpus = load_corpus(train_dir)
     tokenizer = load_tokenizer(Path(config.encoder) / "tokenizer.json")
-    ids = _article_ids(corpus, config.max_articles)
+    ids = _article_ids(corpus, config.max_articles, read_ids(holdout))
     rng = np.random.default_rng(config.seed)
     order = list(rng.permutation(ids))
     gold_all, pred_all = [], []
@@ -200,8 +271,8 @@ def cross_validate_classifier(train_dir: Path, folds: int = 5, config: TrainConf
         test_ex = span_examples(corpus, held)
         model = fit_classifier(config.encoder, tokenizer, train_ex, config.classifier_epochs,
                                config.classifier_lr, config.classifier_batch, config.pair_len,
-                               config.seed, config.bf16, config.max_steps, log)
-        probs = predict_classifier(model, tokenizer, test_ex, config.pair_len, bf16=config.bf16)
+                               config.seed, bf16, config.max_steps, log)
+        probs = predict_classifier(model, tokenizer, test_ex, config.pair_len, bf16=bf16)
         if config.lexical_weight > 0:
             lexical = fit_lexical_on(train_ex, config)
             w = config.lexical_weight

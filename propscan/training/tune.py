@@ -1,0 +1,260 @@
+"""Choose decoding, calibration and the Repetition detector from out-of-fold predictions.
+
+Everything here reads the tagger scores that `out_of_fold_scores` saved: each training
+article scored by a fold model that never saw it. Nothing here looks at a held-out split or at
+the official dev set, so figures measured there stay estimates.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import asdict, replace
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from propscan import metrics
+from propscan.decoding import DecodeConfig, decode
+from propscan.instances import Calibrator, Candidate, FEATURES, InstanceConfig, TechniqueDecode, _runs, candidates
+from propscan.lexical import lexical_opinion
+from propscan.techniques import LABELS
+from propscan.training.data import Corpus
+
+Log = Callable[[str], None]
+REPETITION = LABELS.index("Repetition")
+
+
+def load_oof(path: Path) -> dict[str, dict[str, np.ndarray]]:
+    out: dict[str, dict[str, np.ndarray]] = {}
+    with np.load(path, allow_pickle=False) as z:
+        for name in z.files:
+            aid, key = name.split("/")
+            out.setdefault(aid, {})[key] = z[name]
+    return out
+
+
+def _gold(corpus: Corpus, ids) -> dict[str, list[tuple[int, int, str]]]:
+    ids = set(ids)
+    gold: dict[str, list] = {i: [] for i in ids}
+    for r in corpus.rows:
+        if r.article_id in ids:
+            gold[r.article_id].append((r.start, r.end, r.technique))
+    return gold
+
+
+def _technique_f1(pred: dict[str, list[tuple[int, int]]], gold: dict[str, list[tuple[int, int]]]) -> metrics.Score:
+    return metrics.span_identification(pred, gold)
+
+
+# -- span-only decoding (the any-span output; sentence scores, and the baseline pipeline) ----
+
+def tune_span_decoding(oof, corpus: Corpus, log: Log = print) -> tuple[dict, metrics.Score]:
+    gold = {aid: [(s, e) for s, e, _ in rows] for aid, rows in _gold(corpus, oof).items()}
+    best = None
+    for a in (0.0, 0.15, 0.3):
+        probs = {aid: (1 - a) * d["scores"][:, 0] + a * d["lexical"] for aid, d in oof.items()}
+        for high, frac, gap, split in itertools.product(np.arange(0.2, 0.651, 0.05), (0.6, 0.8, 1.0),
+                                                        (0, 4, 16), (True, False)):
+            cfg = DecodeConfig(high=round(float(high), 3), low=round(float(high * frac), 3), max_gap=gap,
+                               split_lines=split)
+            pred = {aid: [(s, e) for s, e, _ in decode(corpus.articles[aid].text, oof[aid]["offsets"], pr, cfg)]
+                    for aid, pr in probs.items()}
+            score = metrics.span_identification(pred, gold)
+            if best is None or score.f1 > best[1].f1:
+                best = ({"lexical_tagger_weight": a, "decode": asdict(cfg)}, score)
+    log(f"span decoding (out-of-fold SI F1 {best[1].f1:.4f}): {best[0]}")
+    return best
+
+
+# -- per-technique decoding --------------------------------------------------------------
+
+def _spans_of(text: str, offsets: np.ndarray, scores: np.ndarray, k: int, cfg: TechniqueDecode):
+    configs = [TechniqueDecode(high=2.0, low=2.0)] * len(LABELS)
+    configs[k] = cfg
+    return [(c.start, c.end) for c in candidates(text, offsets, scores, configs)]
+
+
+def tune_technique_decoding(oof, corpus: Corpus, log: Log = print) -> list[TechniqueDecode]:
+    """For each technique, the decoding with the best out-of-fold F1 of that technique among
+    those that predict 0.6-1.6 times as many spans as the annotators marked (spans shaped and
+    counted like theirs), or the best overall where none does."""
+    gold_all = _gold(corpus, oof)
+    chosen = []
+    for k, label in enumerate(LABELS):
+        gold = {aid: [(s, e) for s, e, t in rows if t == label] for aid, rows in gold_all.items()}
+        n_gold = sum(len(v) for v in gold.values())
+        results = []
+        for high, frac, gap, begin in itertools.product((0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6),
+                                                         (0.6, 0.8, 1.0), (0, 2), (0.5, 1.01)):
+            cfg = TechniqueDecode(high=high, low=round(high * frac, 3), max_gap=gap, begin=begin)
+            pred = {aid: _spans_of(corpus.articles[aid].text, d["offsets"], d["scores"], k, cfg)
+                    for aid, d in oof.items()}
+            results.append((cfg, metrics.span_identification(pred, gold)))
+        fair = [r for r in results if n_gold and 0.6 <= r[1].n_pred / n_gold <= 1.6]
+        cfg, score = max(fair or results, key=lambda r: r[1].f1)
+        log(f"  {label}: F1 {score.f1:.3f} (P {score.precision:.3f} R {score.recall:.3f}), "
+            f"{score.n_pred} spans for {n_gold} gold, {cfg}")
+        chosen.append(cfg)
+    return chosen
+
+
+# -- calibration ---------------------------------------------------------------------------
+
+def _right(c: Candidate, gold: list[tuple[int, int, str]]) -> bool:
+    """A span is right when an annotated span of its technique covers at least half of the
+    shorter of the two (the definition the model card's reliability table uses)."""
+    label = LABELS[c.technique]
+    for s, e, t in gold:
+        if t == label:
+            inter = min(c.end, e) - max(c.start, s)
+            if inter > 0 and inter >= 0.5 * min(c.end - c.start, e - s):
+                return True
+    return False
+
+
+def oof_candidates(oof, corpus: Corpus, decode_cfgs: list[TechniqueDecode], lexicals: dict) -> dict:
+    """Candidates of every out-of-fold article, with the word-level opinion of its fold's model."""
+    out = {}
+    for aid, d in oof.items():
+        text = corpus.articles[aid].text
+        cands = candidates(text, d["offsets"], d["scores"], decode_cfgs)
+        if cands:
+            lex = lexicals.get(int(d["fold"][0]))
+            if lex is not None:
+                for c, row in zip(cands, lexical_opinion(lex, text)([(c.start, c.end) for c in cands])):
+                    c.features[4] = _logit(row[c.technique])
+        out[aid] = cands
+    return out
+
+
+def _logit(p: float) -> float:
+    p = min(max(float(p), 1e-4), 1 - 1e-4)
+    return math.log(p / (1 - p))
+
+
+def _design(cands: list[Candidate], use_lexical: bool) -> np.ndarray:
+    n = len(LABELS)
+    X = np.stack([c.features for c in cands]).astype(np.float64)
+    if not use_lexical:
+        X[:, 4] = 0.0
+    k = np.array([c.technique for c in cands])
+    onehot = np.zeros((len(cands), n))
+    onehot[np.arange(len(cands)), k] = 1
+    return np.hstack([X, onehot, onehot * X[:, :1]])
+
+
+def fit_calibrator(cands_by_article: dict, corpus: Corpus, log: Log = print, C: float = 1.0) -> Calibrator:
+    """Per-technique Platt scaling on shared span features, fitted on out-of-fold candidates.
+    The word-level classifier's opinion is kept only if it lowers the out-of-fold log loss
+    (2-fold by article inside the candidates)."""
+    from sklearn.linear_model import LogisticRegression
+
+    gold = _gold(corpus, cands_by_article)
+    aids = sorted(a for a, c in cands_by_article.items() if c)
+    cands = [c for a in aids for c in cands_by_article[a]]
+    y = np.array([_right(c, gold[a]) for a in aids for c in cands_by_article[a]], dtype=float)
+    group = np.array([i % 2 for i, a in enumerate(aids) for _ in cands_by_article[a]])
+    n = len(LABELS)
+    losses = {}
+    for use_lex in (False, True):
+        X = _design(cands, use_lex)
+        loss = 0.0
+        for g in (0, 1):
+            lr = LogisticRegression(C=C, max_iter=5000).fit(X[group != g], y[group != g])
+            p = np.clip(lr.predict_proba(X[group == g])[:, 1], 1e-6, 1 - 1e-6)
+            yy = y[group == g]
+            loss += -(yy * np.log(p) + (1 - yy) * np.log(1 - p)).sum()
+        losses[use_lex] = loss / len(y)
+    use_lex = losses[True] < losses[False]
+    lr = LogisticRegression(C=C, max_iter=5000).fit(_design(cands, use_lex), y)
+    w = lr.coef_[0]
+    cal = Calibrator(coef=[float(v) for v in w[:len(FEATURES)]],
+                     technique_bias=[float(v + lr.intercept_[0]) for v in w[len(FEATURES):len(FEATURES) + n]],
+                     technique_slope=[float(v) for v in w[len(FEATURES) + n:]],
+                     lexical_weight=1.0 if use_lex else 0.0)
+    if not use_lex:
+        cal.coef[4] = 0.0
+    log(f"calibrator on {len(y)} out-of-fold spans ({y.mean():.1%} right); word-level opinion "
+        f"{'used' if use_lex else 'not used'} (log loss {losses[True]:.4f} with, {losses[False]:.4f} without)")
+    return cal
+
+
+def tune_keep(cands_by_article: dict, corpus: Corpus, cal: Calibrator, decode_cfgs: list[TechniqueDecode],
+              log: Log = print) -> list[TechniqueDecode]:
+    """Per technique, the least calibrated confidence a span needs to be shown (best F1)."""
+    gold_all = _gold(corpus, cands_by_article)
+    conf = {a: cal.confidence(c) for a, c in cands_by_article.items()}
+    out = []
+    for k, label in enumerate(LABELS):
+        gold = {a: [(s, e) for s, e, t in rows if t == label] for a, rows in gold_all.items()}
+        best = None
+        for keep in np.arange(0.0, 0.61, 0.05):
+            pred = {a: [(c.start, c.end) for c, p in zip(cands, conf[a]) if c.technique == k and p >= keep]
+                    for a, cands in cands_by_article.items()}
+            score = metrics.span_identification(pred, gold)
+            if best is None or score.f1 > best[1].f1 + 1e-9:
+                best = (round(float(keep), 2), score)
+        out.append(replace(decode_cfgs[k], keep=best[0]))
+    log("keep thresholds: " + ", ".join(f"{LABELS[k][:12]} {d.keep}" for k, d in enumerate(out)))
+    return out
+
+
+def tune_instances(oof, corpus: Corpus, lexicals: dict, log: Log = print) -> tuple[InstanceConfig, dict]:
+    """Per-technique decoding, its calibration and keep thresholds; and the out-of-fold
+    candidates they were chosen on."""
+    decode_cfgs = tune_technique_decoding(oof, corpus, log)
+    cands = oof_candidates(oof, corpus, decode_cfgs, lexicals)
+    cal = fit_calibrator(cands, corpus, log)
+    decode_cfgs = tune_keep(cands, corpus, cal, decode_cfgs, log)
+    return InstanceConfig(decode_cfgs, cal), cands
+
+
+# -- the Repetition detector -----------------------------------------------------------------
+
+def tune_repetition(oof, corpus: Corpus, cands_by_article: dict, cal: Calibrator, decode_cfgs,
+                    texts_for_df: list[str], log: Log = print):
+    """Fit the detector fold by fold (each fold's occurrences scored by a detector fitted on the
+    other folds), choose its threshold and how it joins the tagger's Repetition spans by
+    out-of-fold Repetition F1, then refit it on every fold."""
+    from propscan import repetition as rep
+
+    df, n_docs = rep.document_frequencies(texts_for_df)
+    loaded = LABELS.index("Loaded_Language")
+    gold_all = _gold(corpus, oof)
+    occ, ys, folds = {}, {}, {}
+    for aid, d in oof.items():
+        text = corpus.articles[aid].text
+        o = rep.occurrences(text, df, n_docs, rep.piece_mean_fn(d["offsets"], d["scores"], REPETITION, loaded))
+        occ[aid] = o
+        ys[aid] = rep.occurrence_labels(o, [(s, e) for s, e, t in gold_all[aid] if t == "Repetition"])
+        folds[aid] = int(d["fold"][0])
+    scored: dict[str, list] = {}
+    for f in sorted(set(folds.values())):
+        train = [a for a in occ if folds[a] != f and occ[a]]
+        model = rep.fit([np.stack([o.features for o in occ[a]]) for a in train], [ys[a] for a in train], df, n_docs)
+        for a in occ:
+            if folds[a] == f:
+                z = np.stack([o.features for o in occ[a]]) @ model.coef if occ[a] else np.zeros(0)
+                scored[a] = [(o.start, o.end, float(p)) for o, p in zip(occ[a], 1 / (1 + np.exp(-z)))]
+    conf = {a: cal.confidence(c) for a, c in cands_by_article.items()}
+    spans = {a: [(c.start, c.end, c.technique, float(p)) for c, p in zip(cands, conf[a])
+                 if p >= decode_cfgs[c.technique].keep] for a, cands in cands_by_article.items()}
+    gold = {a: [(s, e) for s, e, t in rows if t == "Repetition"] for a, rows in gold_all.items()}
+    best = None
+    for mode, threshold in [("tagger", 1.0)] + [(m, t) for m in ("union", "detector")
+                                                for t in np.arange(0.2, 0.81, 0.05)]:
+        pred = {a: [(s, e) for s, e, k, _ in rep.combine(spans.get(a, []), scored.get(a, []), REPETITION,
+                                                          float(threshold), mode) if k == REPETITION]
+                for a in oof}
+        score = metrics.span_identification(pred, gold)
+        if best is None or score.f1 > best[2].f1 + 1e-9:
+            best = (mode, round(float(threshold), 2), score)
+    mode, threshold, score = best
+    n_gold = sum(len(v) for v in gold.values())
+    log(f"Repetition: {mode} at {threshold}: out-of-fold F1 {score.f1:.3f} (P {score.precision:.3f} "
+        f"R {score.recall:.3f}), {score.n_pred} spans for {n_gold} gold")
+    every = [a for a in occ if occ[a]]
+    model = rep.fit([np.stack([o.features for o in occ[a]]) for a in every], [ys[a] for a in every], df, n_docs)
+    return model, {"mode": mode, "threshold": threshold}
