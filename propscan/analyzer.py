@@ -1,8 +1,13 @@
 """The Analyzer: text in, Analysis out. The only code that talks to the model.
 
-Pipeline: word pieces → overlapping windows → tagger → per-piece probabilities →
-hysteresis decoding into spans → technique classifier (span, context, features) →
-sentence and article scores.
+Pipeline: word pieces → overlapping windows → one tagger pass → per-piece probabilities of
+any span and of each technique → each technique decoded into its own instances
+(propscan/instances.py), the Repetition detector's occurrences put in (propscan/repetition.py),
+confidences calibrated → sentence and article scores.
+
+A model whose tagger has only the any-span output (older models) decodes spans and asks the
+span classifier for one technique each. `classify` (techniques of given spans) always uses
+the span classifier: it reads the whole span with its context.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from propscan.decoding import DecodeConfig, decode
 from propscan.domain import Analysis, Article, Sentence, Span
 from propscan.errors import EmptyTextError, InputError
 from propscan.features import span_context, span_features
+from propscan.instances import InstanceConfig, instances
+from propscan.lexical import lexical_opinion
 from propscan.runtime import Model
 from propscan.sentences import sentence_ranges
 
@@ -25,10 +32,28 @@ class Analyzer:
     """Loads the model once; `analyze` is safe to call from several threads at once."""
 
     def __init__(self, model: str | Path | Model | None = None, *, threads: int | None = None,
-                 decode_config: DecodeConfig | None = None):
-        self.model = model if isinstance(model, Model) else Model(model, threads=threads)
+                 decode_config: DecodeConfig | None = None, overrides: dict | None = None):
+        """`overrides` replace entries of the model's config.json in memory (see ModelConfig.read)."""
+        self.model = model if isinstance(model, Model) else Model(model, threads=threads, overrides=overrides)
+        self.overrides = overrides
         self.decode_config = decode_config or self.model.config.decode
         self.labels = self.model.config.labels
+        self._instances = (InstanceConfig.from_dict(self.model.config.techniques, len(self.labels))
+                           if self.model.per_technique else None)
+        self._repetition = None
+        if self._instances is not None and self._instances.repetition.get("mode", "tagger") != "tagger":
+            from propscan.repetition import RepetitionModel
+
+            self._repetition = RepetitionModel.load(self.model.path / "repetition.npz")
+
+    def close(self) -> None:
+        self.model.close()
+
+    def __enter__(self) -> "Analyzer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     @property
     def version(self) -> str:
@@ -37,9 +62,36 @@ class Analyzer:
     # -- the two sub-tasks, exposed for `predict` and `classify` -------------------------------
 
     def detect(self, text: str) -> tuple[list[tuple[int, int, float]], np.ndarray, np.ndarray]:
-        """Propaganda spans (start, end, confidence), plus the piece offsets and probabilities."""
+        """Propaganda spans regardless of technique (start, end, confidence) from the any-span
+        output, plus the piece offsets and probabilities."""
         p, probs = self.model.piece_probs(text)
         return decode(text, p.offsets, probs, self.decode_config), p.offsets, probs
+
+    def find_instances(self, text: str) -> tuple[list[Span], np.ndarray, np.ndarray]:
+        """One Span per technique instance (spans of different techniques may overlap), plus
+        the piece offsets and any-span probabilities (for sentence scores)."""
+        if self._instances is None:
+            found, offsets, probs = self.detect(text)
+            spans: list[Span] = []
+            if found:
+                tech = self.classify(text, [(s, e) for s, e, _ in found])
+                for (s, e, conf), row in zip(found, tech):
+                    k = int(row.argmax())
+                    spans.append(Span(s, e, self.labels[k], round(conf * float(row[k]), 4), text[s:e]))
+            return spans, offsets, probs
+        p, scores = self.model.piece_scores(text)
+        lexical = self.model.lexical_classifier
+        opinion = lexical_opinion(lexical, text) if lexical is not None else None
+        found = instances(text, p.offsets, scores, self._instances, opinion)
+        if self._repetition is not None:
+            from propscan.repetition import combine, piece_mean_fn
+
+            rep, loaded = self.labels.index("Repetition"), self.labels.index("Loaded_Language")
+            occ = self._repetition.score(text, piece_mean_fn(p.offsets, scores, rep, loaded))
+            settings = self._instances.repetition
+            found = combine(found, occ, rep, float(settings.get("threshold", 0.5)), settings["mode"])
+        spans = [Span(s, e, self.labels[k], round(conf, 4), text[s:e]) for s, e, k, conf in found]
+        return spans, p.offsets, scores[:, 0]
 
     def classify(self, text: str, spans: list[tuple[int, int]]) -> np.ndarray:
         """[n, n_techniques] technique probabilities for the given character spans of `text`."""
@@ -73,13 +125,7 @@ class Analyzer:
         text = article.text
         if not text.strip():
             raise EmptyTextError("the text is empty; give an article with some words in it")
-        found, offsets, probs = self.detect(text)
-        spans: list[Span] = []
-        if found:
-            tech = self.classify(text, [(s, e) for s, e, _ in found])
-            for (s, e, conf), row in zip(found, tech):
-                k = int(row.argmax())
-                spans.append(Span(s, e, self.labels[k], round(conf * float(row[k]), 4), text[s:e]))
+        spans, offsets, probs = self.find_instances(text)
         sentences = self._sentences(text, offsets, probs)
         total = sum(x.end - x.start for x in sentences)
         score = sum(x.score * (x.end - x.start) for x in sentences) / total if total else 0.0

@@ -210,3 +210,18 @@ def fit_lexical_tagger(texts: list[str], spans: list[list[tuple[int, int]]], C: 
                    shape=(len(rows), len(vocab)))
     lr = LogisticRegression(C=C, max_iter=2000).fit(X, labels)
     return LexicalTagger(vocab, lr.coef_[0], lr.intercept_[0])
+
+
+def lexical_opinion(lexical: LexicalClassifier, text: str):
+    """The word-level span classifier as a function of candidate spans of `text`: a second
+    opinion on each candidate's technique that costs no encoder pass (propscan/instances.py)."""
+    from propscan.features import span_context, span_features
+    from propscan.sentences import sentence_ranges
+
+    lowered, sents = text.lower(), sentence_ranges(text)
+
+    def probs(spans: list[tuple[int, int]]) -> np.ndarray:
+        return lexical.predict_proba([text[s:e] for s, e in spans],
+                                     [span_context(text, s, e, sents) for s, e in spans],
+                                     np.stack([span_features(text, s, e, lowered) for s, e in spans]))
+    return probs

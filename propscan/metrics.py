@@ -128,3 +128,65 @@ def technique_classification(gold: list[str], pred: list[str]) -> Classification
         rc = tp / n_g if n_g else 0.0
         per[tech] = Score(pr, rc, _f1(pr, rc), n_p, n_g)
     return ClassificationScore(correct / len(gold) if gold else 0.0, len(gold), per)
+
+
+# -- what a reader sees: span shape and whether confidences mean what they say ---------------
+
+@dataclass(frozen=True)
+class Shape:
+    n: int
+    median_chars: float
+    share_over_200: float
+    per_technique: dict[str, int]
+
+    def to_dict(self) -> dict:
+        return {"n": self.n, "median_chars": self.median_chars, "share_over_200": self.share_over_200,
+                "per_technique": self.per_technique}
+
+
+def shape(rows: Iterable[tuple[int, int, str]]) -> Shape:
+    """Counts and lengths of spans (start, end, technique), as the annotators' would be read."""
+    rows = list(rows)
+    lengths = sorted(e - s for s, e, _ in rows)
+    n = len(lengths)
+    median = (lengths[n // 2] if n % 2 else (lengths[n // 2 - 1] + lengths[n // 2]) / 2) if n else 0.0
+    per: dict[str, int] = defaultdict(int)
+    for _, _, t in rows:
+        per[t] += 1
+    return Shape(n, float(median), sum(x > 200 for x in lengths) / n if n else 0.0,
+                 dict(sorted(per.items(), key=lambda kv: -kv[1])))
+
+
+def matches(span: tuple[int, int, str], gold: Iterable[tuple[int, int, str]]) -> bool:
+    """A predicted span is right when an annotated span of the same technique covers at least
+    half of the shorter of the two: the event a span's confidence gives the probability of."""
+    s, e, t = span
+    for gs, ge, gt in gold:
+        if gt == t:
+            inter = min(e, ge) - max(s, gs)
+            if inter > 0 and inter >= 0.5 * min(e - s, ge - gs):
+                return True
+    return False
+
+
+@dataclass(frozen=True)
+class Reliability:
+    bins: list[dict]      # lower, upper, n, mean confidence, share right
+    ece: float            # expected calibration error: sum over bins of n/N |share right - confidence|
+
+    def to_dict(self) -> dict:
+        return {"ece": self.ece, "bins": self.bins}
+
+
+def reliability(confidences: list[float], right: list[bool], n_bins: int = 10) -> Reliability:
+    bins, ece, total = [], 0.0, len(confidences)
+    for b in range(n_bins):
+        lo, hi = b / n_bins, (b + 1) / n_bins
+        idx = [i for i, c in enumerate(confidences) if lo <= c < hi or (b == n_bins - 1 and c == 1.0)]
+        if not idx:
+            continue
+        conf = sum(confidences[i] for i in idx) / len(idx)
+        acc = sum(right[i] for i in idx) / len(idx)
+        ece += len(idx) / total * abs(acc - conf)
+        bins.append({"lower": lo, "upper": hi, "n": len(idx), "confidence": round(conf, 4), "right": round(acc, 4)})
+    return Reliability(bins, round(ece, 4))

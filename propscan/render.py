@@ -78,3 +78,21 @@ def print_evaluation(ev, console: Console | None = None) -> None:
             per.add_row(label, f"{s.precision:.3f}", f"{s.recall:.3f}", f"{s.f1:.3f}", str(s.n_gold),
                         f"{full.f1:.3f}" if full else "")
         console.print(per)
+    if ev.shape:
+        p, g = ev.shape, ev.gold_shape
+        shape = Table(title="Span shape (predicted beside the annotators')")
+        for col in ("", "spans", "median chars", "over 200 chars"):
+            shape.add_column(col)
+        shape.add_row("predicted", str(p.n), f"{p.median_chars:.0f}", f"{p.share_over_200:.1%}")
+        shape.add_row("gold", str(g.n), f"{g.median_chars:.0f}", f"{g.share_over_200:.1%}")
+        for label, n in g.per_technique.items():
+            if label != "(any)":
+                shape.add_row(f"  {label}", f"{p.per_technique.get(label, 0)} / {n}", "", "")
+        console.print(shape)
+    if ev.reliability and ev.reliability.bins:
+        rel = Table(title=f"Span confidence (expected calibration error {ev.reliability.ece:.3f})")
+        for col in ("confidence", "spans", "mean confidence", "right"):
+            rel.add_column(col)
+        for b in ev.reliability.bins:
+            rel.add_row(f"{b['lower']:.1f}-{b['upper']:.1f}", str(b["n"]), f"{b['confidence']:.3f}", f"{b['right']:.3f}")
+        console.print(rel)

@@ -1,8 +1,11 @@
 """The model behind one small interface: ONNX Runtime sessions + a `tokenizers` tokenizer.
 
-A model folder holds `config.json`, `tokenizer.json`, `tagger.onnx` and `classifier.onnx`, and
-optionally `lexical.npz` and `lexical_tagger.npz` (word-level models averaged with the neural
-classifier and tagger; see propscan/lexical.py).
+A model folder holds `config.json`, `tokenizer.json` and `tagger.onnx`, and optionally
+`classifier.onnx` (the span classifier `classify` uses on given spans), `lexical.npz` and
+`lexical_tagger.npz` (word-level models averaged with the neural ones; see propscan/lexical.py)
+and `repetition.npz` (see propscan/repetition.py).
+The tagger gives, per word piece, either one probability (any propaganda span) or 1 + 2 x 14
+(any span, inside technique k, a span of technique k begins here).
 ONNX Runtime sessions are safe to call from several threads, so one `Model` serves a whole
 server process.
 """
@@ -23,7 +26,7 @@ from propscan.tokens import (Pieces, load_tokenizer, merge_window_scores, pair_b
                              window_batch, windows)
 
 DEFAULT_MODEL_DIR = Path(__file__).parent / "weights"
-REQUIRED = ("config.json", "tokenizer.json", "tagger.onnx", "classifier.onnx")
+REQUIRED = ("config.json", "tokenizer.json", "tagger.onnx")
 
 
 def default_model_dir() -> Path:
@@ -41,29 +44,41 @@ class ModelConfig:
     decode: DecodeConfig
     lexical_weight: float = 0.0
     lexical_tagger_weight: float = 0.0
+    techniques: dict | None = None
+    """Per-technique decoding and calibration (propscan/instances.py); None for a model whose
+    tagger has only the any-span output, whose spans get one technique from the classifier."""
 
     @classmethod
-    def read(cls, path: Path) -> "ModelConfig":
+    def read(cls, path: Path, overrides: dict | None = None) -> "ModelConfig":
+        """`overrides` replace top-level entries in memory (to try a setting without touching disk)."""
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = {**json.loads(path.read_text(encoding="utf-8")), **(overrides or {})}
             return cls(data["version"], list(data["labels"]), int(data["window"]), int(data["stride"]),
                        int(data["pair_len"]), DecodeConfig(**data["decode"]),
-                       float(data.get("lexical_weight", 0.0)), float(data.get("lexical_tagger_weight", 0.0)))
+                       float(data.get("lexical_weight", 0.0)), float(data.get("lexical_tagger_weight", 0.0)),
+                       data.get("techniques"))
         except (OSError, ValueError, KeyError, TypeError) as e:
             raise ModelError(f"{path}: unreadable model config ({type(e).__name__}: {e}); "
                              "retrain or reinstall the model") from None
 
 
+def check_model_dir(path: Path) -> None:
+    missing = [f for f in REQUIRED if not (path / f).is_file()]
+    if missing:
+        raise ModelError(f"{path}: not a propscan model folder (missing {', '.join(missing)}); "
+                         "train one with `propscan train` or unset PROPSCAN_MODEL")
+
+
 class Model:
-    def __init__(self, path: str | Path | None = None, threads: int | None = None):
+    """Use as a context manager, or call `close()`, to stop its threads when done."""
+
+    def __init__(self, path: str | Path | None = None, threads: int | None = None,
+                 overrides: dict | None = None):
         import onnxruntime as ort
 
         self.path = Path(path) if path else default_model_dir()
-        missing = [f for f in REQUIRED if not (self.path / f).is_file()]
-        if missing:
-            raise ModelError(f"{self.path}: not a propscan model folder (missing {', '.join(missing)}); "
-                             "train one with `propscan train` or unset PROPSCAN_MODEL")
-        self.config = ModelConfig.read(self.path / "config.json")
+        check_model_dir(self.path)
+        self.config = ModelConfig.read(self.path / "config.json", overrides)
         self.tokenizer = load_tokenizer(self.path / "tokenizer.json")
         self._pairs = pair_tokenizer(self.tokenizer, self.config.pair_len)
         self._cls = self.tokenizer.token_to_id("[CLS]")
@@ -78,12 +93,42 @@ class Model:
         opts.inter_op_num_threads = 1
         providers = ["CPUExecutionProvider"]
         self._tagger = ort.InferenceSession(str(self.path / "tagger.onnx"), opts, providers=providers)
-        self._classifier = ort.InferenceSession(str(self.path / "classifier.onnx"), opts, providers=providers)
+        classifier = self.path / "classifier.onnx"
+        self._classifier = ort.InferenceSession(str(classifier), opts, providers=providers) \
+            if classifier.is_file() else None
         from propscan.lexical import LexicalClassifier, LexicalTagger
 
         self._lexical = self._load_optional(LexicalClassifier, "lexical.npz", self.config.lexical_weight)
         self._lexical_tagger = self._load_optional(LexicalTagger, "lexical_tagger.npz",
                                                    self.config.lexical_tagger_weight)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
+    def __enter__(self) -> "Model":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def lexical_classifier(self):
+        """The word-level span classifier, where the per-technique calibration reads its opinion."""
+        cal = (self.config.techniques or {}).get("calibrator") or {}
+        if not cal.get("lexical_weight"):
+            return None
+        if self._lexical is None:
+            from propscan.lexical import LexicalClassifier
+
+            self._lexical = self._load_optional(LexicalClassifier, "lexical.npz", 1.0)
+        return self._lexical
+
+    @property
+    def per_technique(self) -> bool:
+        """Whether the tagger says which technique covers each piece (one pass finds instances)."""
+        return self.config.techniques is not None
 
     @staticmethod
     def _chunks(items: list, size: int) -> list[list]:
@@ -111,28 +156,41 @@ class Model:
     def version(self) -> str:
         return self.config.version
 
-    def piece_probs(self, text: str, batch: int = 1) -> tuple[Pieces, np.ndarray]:
-        """Word pieces of `text` and, for each, the probability it lies in a propaganda span."""
+    def piece_scores(self, text: str, batch: int = 1) -> tuple[Pieces, np.ndarray]:
+        """Word pieces of `text` and the tagger's [n_pieces, channels] probabilities for them
+        (channel 0: any span; with a per-technique tagger, then inside and begin per technique).
+        The lexical tagger is already averaged into channel 0."""
         p = pieces(self.tokenizer, text)
         if len(p) == 0:
-            return p, np.zeros(0)
+            return p, np.zeros((0, 1 + 2 * len(self.config.labels) if self.per_technique else 1))
         ranges = windows(len(p), self.config.window, self.config.stride)
 
         def run(chunk):
             ids, mask = window_batch(p.ids, chunk, self._cls, self._sep)
             probs = self._tagger.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+            if probs.ndim == 2:                  # a tagger with the any-span output only
+                probs = probs[..., None]
             return [row[1:] for row in probs]   # drop [CLS]; window_batch put pieces at 1..k
 
         scores = [row for rows in self._map(run, self._chunks(ranges, batch)) for row in rows]
         probs = merge_window_scores(len(p), ranges, scores)
         if self._lexical_tagger is not None:
             a = self.config.lexical_tagger_weight
-            probs = (1 - a) * probs + a * self._lexical_tagger.piece_probs(text, p.offsets)
+            probs[:, 0] = (1 - a) * probs[:, 0] + a * self._lexical_tagger.piece_probs(text, p.offsets)
         return p, probs
+
+    def piece_probs(self, text: str, batch: int = 1) -> tuple[Pieces, np.ndarray]:
+        """Word pieces of `text` and, for each, the probability it lies in a propaganda span."""
+        p, probs = self.piece_scores(text, batch)
+        return p, probs[:, 0]
 
     def technique_probs(self, spans: list[str], contexts: list[str], features: np.ndarray,
                         batch: int = 1) -> np.ndarray:
         """[n, n_labels] technique distribution for each span."""
+        if self._classifier is None:
+            raise ModelError(f"{self.path}: this model has no span classifier (classifier.onnx); "
+                             "use a model trained with one to classify given spans")
+
         def run(rows):
             a, b = rows[0], rows[-1] + 1
             ids, mask, types = pair_batch(self._pairs, spans[a:b], contexts[a:b])

@@ -54,25 +54,31 @@ def default_workers(n_articles: int) -> int:
 _worker_analyzer: Analyzer | None = None
 
 
-def _start_worker(model_path: str, decode_config) -> None:
+def _start_worker(model_path: str, decode_config, overrides: dict | None) -> None:
     global _worker_analyzer
-    _worker_analyzer = Analyzer(model_path, threads=1, decode_config=decode_config)
+    _worker_analyzer = Analyzer(model_path, threads=1, decode_config=decode_config, overrides=overrides)
 
 
-def _analyse_in_worker(article: Article) -> list[tuple[str, str, int, int]]:
-    analysis = _worker_analyzer.analyze(article)
-    return [(article.id, s.technique, s.start, s.end) for s in analysis.spans]
+def _rows_of(analyzer: Analyzer, article: Article) -> list[tuple[str, str, int, int, float]]:
+    return [(article.id, s.technique, s.start, s.end, s.confidence) for s in analyzer.analyze(article).spans]
+
+
+def _analyse_in_worker(article: Article) -> list[tuple[str, str, int, int, float]]:
+    return _rows_of(_worker_analyzer, article)
 
 
 def predict_rows(analyzer: Analyzer, folder: Path, result: RunResult | None = None,
-                 progress: Progress | None = None, workers: int | None = None
-                 ) -> list[tuple[str, str, int, int]]:
-    """One (article_id, technique, start, end) per detected span, every article of the folder,
-    in folder order. `workers` > 1 analyses in that many processes (default: one per core)."""
+                 progress: Progress | None = None, workers: int | None = None,
+                 ids: set[str] | None = None, with_confidence: bool = False) -> list[tuple]:
+    """One (article_id, technique, start, end) per technique instance, every article of the
+    folder (or those in `ids`), in folder order; with `with_confidence`, a fifth column.
+    `workers` > 1 analyses in that many processes (default: one per core)."""
     result = result if result is not None else RunResult()
     paths: dict = {}
     articles = []
     for aid, article in _read_folder(folder, result, paths).items():
+        if ids is not None and aid not in ids:
+            continue
         if not article.text.strip():
             result.failures.append(f"{paths[aid]}: empty article, skipped")
         else:
@@ -85,20 +91,21 @@ def predict_rows(analyzer: Analyzer, folder: Path, result: RunResult | None = No
         # rows still come out in folder order.
         order = sorted(range(len(articles)), key=lambda i: -len(articles[i].text))
         found: list = [None] * len(articles)
-        with ctx.Pool(workers, _start_worker, (str(analyzer.model.path), analyzer.decode_config)) as pool:
+        with ctx.Pool(workers, _start_worker, (str(analyzer.model.path), analyzer.decode_config,
+                                               analyzer.overrides)) as pool:
             for i, rows in zip(order, pool.imap(_analyse_in_worker, [articles[i] for i in order])):
                 found[i] = rows
                 if progress:
                     progress(articles[i].id)
-        return _collect(articles, found, result, None)
-    per_article = ([(a.id, s.technique, s.start, s.end) for s in analyzer.analyze(a).spans] for a in articles)
-    return _collect(articles, per_article, result, progress)
+        return _collect(articles, found, result, None, with_confidence)
+    per_article = (_rows_of(analyzer, a) for a in articles)
+    return _collect(articles, per_article, result, progress, with_confidence)
 
 
-def _collect(articles, per_article, result: RunResult, progress: Progress | None):
+def _collect(articles, per_article, result: RunResult, progress: Progress | None, with_confidence: bool):
     rows = []
     for article, found in zip(articles, per_article):
-        rows += found
+        rows += found if with_confidence else [r[:4] for r in found]
         result.articles += 1
         if progress:
             progress(article.id)
@@ -156,9 +163,16 @@ class Evaluation:
     full: metrics.FullScore | None = None
     tc: metrics.ClassificationScore | None = None
     failures: list[str] = field(default_factory=list)
+    shape: metrics.Shape | None = None          # the predicted spans
+    gold_shape: metrics.Shape | None = None     # the annotators' spans of the same articles
+    reliability: metrics.Reliability | None = None
 
     def to_dict(self) -> dict:
         out = {"si": self.si.to_dict()}
+        if self.shape:
+            out["shape"] = {"predicted": self.shape.to_dict(), "gold": self.gold_shape.to_dict()}
+        if self.reliability:
+            out["reliability"] = self.reliability.to_dict()
         if self.full:
             out["full"] = {"overall": self.full.overall.to_dict(),
                            "per_technique": {k: v.to_dict() for k, v in self.full.per_technique.items()}}
@@ -168,16 +182,20 @@ class Evaluation:
         return out
 
 
-def evaluate(analyzer: Analyzer, folder: Path, gold_file: Path, progress: Progress | None = None) -> Evaluation:
+def evaluate(analyzer: Analyzer, folder: Path, gold_file: Path, progress: Progress | None = None,
+             ids: set[str] | None = None) -> Evaluation:
     """Official measures of the model on a folder with gold spans (3 columns: SI only) or gold
-    labels (4 columns: SI, the full task, and TC on the gold spans)."""
+    labels (4 columns: SI, the full task, TC on the gold spans, and the calibration of span
+    confidences), and the shape of the predicted spans beside the annotators'. `ids` limits
+    it to those articles (a held-out split)."""
     first = [line for line in read_text_file(Path(gold_file)).split("\n")
              if line.strip() and not line.startswith("article_id")][:1]
     with_technique = bool(first) and len(first[0].split("\t")) == 4
     gold_rows = read_rows(gold_file, with_technique)
     result = RunResult()
-    pred = predict_rows(analyzer, folder, result, progress)
-    evaluated = {aid for aid, *_ in pred} | set(_read_folder(folder, RunResult()))
+    pred5 = predict_rows(analyzer, folder, result, progress, ids=ids, with_confidence=True)
+    pred = [r[:4] for r in pred5]
+    evaluated = {aid for aid, *_ in pred} | {a for a in _read_folder(folder, RunResult()) if ids is None or a in ids}
     gold_rows = [r for r in gold_rows if r.article_id in evaluated]
     gold_si: dict[str, list] = {}
     for r in gold_rows:
@@ -185,7 +203,9 @@ def evaluate(analyzer: Analyzer, folder: Path, gold_file: Path, progress: Progre
     pred_si: dict[str, list] = {}
     for aid, _, s, e in pred:
         pred_si.setdefault(aid, []).append((s, e))
-    ev = Evaluation(metrics.span_identification(pred_si, gold_si), failures=result.failures)
+    ev = Evaluation(metrics.span_identification(pred_si, gold_si), failures=result.failures,
+                    shape=metrics.shape((s, e, t) for _, t, s, e in pred),
+                    gold_shape=metrics.shape((r.start, r.end, r.technique or "(any)") for r in gold_rows))
     if with_technique:
         gold_full: dict[str, list] = {}
         for r in gold_rows:
@@ -194,6 +214,9 @@ def evaluate(analyzer: Analyzer, folder: Path, gold_file: Path, progress: Progre
         for aid, t, s, e in pred:
             pred_full.setdefault(aid, []).append((s, e, t))
         ev.full = metrics.full_task(pred_full, gold_full)
+        ev.reliability = metrics.reliability([c for *_, c in pred5],
+                                             [metrics.matches((s, e, t), gold_full.get(aid, []))
+                                              for aid, t, s, e, _ in pred5])
         spans = [LabelRow(r.article_id, r.start, r.end, None, r.line) for r in gold_rows]
         labelled = classify_rows(analyzer, folder, spans, RunResult())
         ev.tc = metrics.technique_classification([r.technique for r in gold_rows], [t for _, t, _, _ in labelled])

@@ -71,17 +71,18 @@ def window_batch(ids: np.ndarray, ranges: list[tuple[int, int]], cls_id: int, se
 
 
 def merge_window_scores(n: int, ranges: list[tuple[int, int]], scores: list[np.ndarray]) -> np.ndarray:
-    """Per-piece scores from overlapping windows, each piece weighted by its distance from its
+    """Per-piece scores ([k] or [k, channels] per window) from overlapping windows, each piece weighted by its distance from its
     window's edges so that pieces with more context on both sides count more."""
-    total = np.zeros(n, dtype=np.float64)
+    tail = scores[0].shape[1:] if scores else ()
+    total = np.zeros((n, *tail), dtype=np.float64)
     weight = np.zeros(n, dtype=np.float64)
     for (a, b), s in zip(ranges, scores):
         k = b - a
         pos = np.arange(k)
         w = np.minimum(pos + 1, k - pos).astype(np.float64)
-        total[a:b] += s[:k] * w
+        total[a:b] += s[:k] * w.reshape(-1, *([1] * len(tail)))
         weight[a:b] += w
-    return total / np.maximum(weight, 1e-9)
+    return total / np.maximum(weight, 1e-9).reshape(-1, *([1] * len(tail)))
 
 
 def pair_tokenizer(tokenizer: Tokenizer, max_len: int) -> Tokenizer:

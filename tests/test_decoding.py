@@ -35,7 +35,7 @@ def splits_a_word(text: str, i: int) -> bool:
 def configs(draw):
     high = draw(st.floats(0.05, 0.95))
     low = draw(st.floats(0.0, high))
-    return DecodeConfig(high=high, low=low, max_gap=draw(st.integers(0, 4)),
+    return DecodeConfig(high=high, low=low, max_gap=draw(st.integers(0, 20)),
                         min_pieces=draw(st.integers(1, 3)), split_lines=draw(st.booleans()))
 
 

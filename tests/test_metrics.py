@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from propscan import metrics
 from propscan.metrics import full_task, merge, span_identification, technique_classification
 
 
@@ -189,3 +190,29 @@ def test_tc_with_no_spans_scores_zero():
 def test_tc_rejects_a_different_number_of_predictions():
     with pytest.raises(ValueError, match="3 gold labels but 2 predictions"):
         technique_classification(["A", "B", "C"], ["A", "B"])
+
+
+def test_shape_counts_lengths_and_long_spans():
+    rows = [(0, 10, "A"), (0, 300, "B"), (5, 25, "A"), (0, 4, "A")]
+    sh = metrics.shape(rows)
+    assert sh.n == 4 and sh.median_chars == 15.0 and sh.share_over_200 == 0.25
+    assert sh.per_technique == {"A": 3, "B": 1}
+    assert metrics.shape([]).n == 0
+
+
+def test_a_span_matches_gold_of_its_technique_covering_half_of_the_shorter():
+    gold = [(10, 20, "A"), (100, 200, "B")]
+    assert metrics.matches((12, 20, "A"), gold)
+    assert metrics.matches((0, 14, "A"), gold) is False          # 4 of the 10 gold characters
+    assert metrics.matches((0, 15, "A"), gold)                   # 5 of 10
+    assert metrics.matches((12, 20, "B"), gold) is False          # wrong technique
+
+
+def test_reliability_bins_and_expected_calibration_error_by_hand():
+    conf = [0.05, 0.15, 0.72, 0.78, 0.95, 0.95]
+    right = [False, False, True, False, True, True]
+    rel = metrics.reliability(conf, right)
+    assert [(b["lower"], b["n"], b["right"]) for b in rel.bins] == [(0.0, 1, 0.0), (0.1, 1, 0.0), (0.7, 2, 0.5),
+                                                                    (0.9, 2, 1.0)]
+    expected = (1 * 0.05 + 1 * 0.15 + 2 * abs(0.5 - 0.75) + 2 * 0.05) / 6
+    assert abs(rel.ece - round(expected, 4)) < 1e-9

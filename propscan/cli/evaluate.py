@@ -15,13 +15,17 @@ def evaluate_cli(
     articles_dir: Path = typer.Argument(..., help="Folder of article .txt files."),
     gold: Path = typer.Argument(..., help="Gold TSV: article_id, start, end (SI) or article_id, technique, start, end."),
     as_json: bool = typer.Option(False, "--json", help="Print the measures as JSON."),
+    ids: Optional[Path] = typer.Option(None, "--ids", help="Only the articles whose ids this file lists, one a line "
+                                       "(e.g. splits/ptc_train_heldout.txt, the held-out split)."),
     model: Optional[Path] = ModelOption,
 ) -> None:
-    """Run the model on a folder and print the official SemEval-2020 Task 11 measures."""
+    """Run the model on a folder and print the official SemEval-2020 Task 11 measures, the
+    shape of the predicted spans beside the annotators', and how well confidences are calibrated."""
+    from propscan.io.ptc import read_id_list
     from propscan.render import print_evaluation
     from propscan.tasks import evaluate
 
-    ev = evaluate(load_analyzer(model), articles_dir, gold)
+    ev = evaluate(load_analyzer(model), articles_dir, gold, ids=read_id_list(ids) if ids else None)
     if as_json:
         typer.echo(json.dumps(ev.to_dict(), indent=2))
     else:

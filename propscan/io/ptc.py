@@ -53,6 +53,15 @@ def read_article(path: Path) -> Article:
     return Article(id=article_id_for(path), text=read_text_file(path))
 
 
+def read_id_list(path: Path) -> set[str]:
+    """Article ids, one a line; `#` starts a comment (the format of splits/*.txt)."""
+    ids = {line.split("#")[0].strip() for line in read_text_file(Path(path)).split("\n")}
+    ids.discard("")
+    if not ids:
+        raise InputError(f"{path}: no article ids in it (one id a line)")
+    return ids
+
+
 def read_articles(folder: Path) -> list[Article]:
     """Every article of a PTC articles folder (raises on the first unreadable file)."""
     return [read_article(p) for p in article_paths(folder)]

@@ -34,7 +34,8 @@ def test_evaluate_json_si_matches_the_measure_on_the_analyzer_output(cli, analyz
     res = cli("evaluate", three_dev_articles, gold, "--json")
     assert res.rc == 0, res.err
     data = json.loads(res.out)
-    assert set(data) == {"si"}
+    assert set(data) == {"si", "shape"}
+    assert data["shape"]["gold"]["n"] == len(read_rows(gold, with_technique=False))
     gold_si: dict = {}
     for r in read_rows(gold, with_technique=False):
         gold_si.setdefault(r.article_id, []).append((r.start, r.end))
@@ -55,7 +56,7 @@ def test_evaluate_with_technique_labels_adds_full_task_and_tc(cli, train_dir, tm
     res = cli("evaluate", folder, gold, "--json")
     assert res.rc == 0, res.err
     data = json.loads(res.out)
-    assert set(data) == {"si", "full", "tc"}
+    assert set(data) == {"si", "full", "tc", "shape", "reliability"}
     assert data["tc"]["n"] == n_rows
     assert 0 <= data["tc"]["micro_f1"] <= 1
     assert 0 <= data["full"]["overall"]["f1"] <= 1
@@ -80,3 +81,23 @@ def test_a_malformed_gold_line_names_file_and_line(cli, three_dev_articles, tmp_
     gold = tmp_path / "gold.tsv"
     gold.write_text("article_id\tstart\tend\n1\t0\t5\n1\t9\t2\n", encoding="utf-8")
     assert_clean_failure(cli("evaluate", three_dev_articles, gold), f"{gold}:3: need 0 <= start < end", rc=2)
+
+
+def test_evaluate_ids_limits_the_measures_to_the_listed_articles(cli, train_dir, tmp_path):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    paths = sorted((train_dir / "articles").glob("article*.txt"))[:2]
+    for p in paths:
+        shutil.copy(p, folder / p.name)
+    ids = [p.stem[len("article"):] for p in paths]
+    gold = gold_for(train_dir / "labels.tsv", set(ids), tmp_path / "labels.tsv")
+    listed = tmp_path / "ids.txt"
+    listed.write_text(f"# one of the two\n{ids[0]}\n", encoding="utf-8")
+    res = cli("evaluate", folder, gold, "--json", "--ids", listed)
+    assert res.rc == 0, res.err
+    data = json.loads(res.out)
+    n_first = sum(r.article_id == ids[0] for r in read_rows(gold, with_technique=True))
+    assert data["tc"]["n"] == n_first == data["shape"]["gold"]["n"]
+    empty = tmp_path / "empty.txt"
+    empty.write_text("# nothing\n", encoding="utf-8")
+    assert_clean_failure(cli("evaluate", folder, gold, "--ids", empty), "no article ids")
