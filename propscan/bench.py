@@ -57,8 +57,14 @@ def run_bench(articles_dir: Path, model: Path | None = None, baseline: bool = Tr
     rows = predict_rows(analyzer, Path(articles_dir), workers=workers)   # worker start-up included
     seconds = time.perf_counter() - t0
     worker_rss = _peak_rss_mb(resource.RUSAGE_CHILDREN) if workers > 1 else 0.0
+    from propscan import cpu
+
+    model_name, flags = cpu.cpu_info()
+    echo(f"CPU: {cpu.describe()}, {os.cpu_count()} cores")
     result = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {threads} threads",
+        "cpu_model": model_name,
+        "cpu_flags": sorted(f for f in cpu.SPEED_FLAGS if f in flags),
         "articles": len(articles), "characters": chars, "spans": len(rows),
         "model_load_s": round(load_s, 2),
         "propscan_seconds": round(seconds, 2),
