@@ -87,11 +87,38 @@ def analyse_one(analyzer, article: Article) -> dict[str, Any] | BadRecord:
 _WORKER_ANALYZER = None
 
 
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent_signal() -> bool:
+    """Linux: have the kernel SIGKILL this process when its parent dies, even mid-way through
+    C code that holds the GIL. The signal follows the parent *thread* that spawned us; the pool
+    only spawns from `submit`, i.e. from the thread running `local_engine`, which outlives the
+    pool. False where prctl is not available."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
 def _exit_with_parent(parent: int) -> None:
-    """A worker whose batch process died (even by SIGKILL) exits instead of lingering."""
+    """A worker whose batch process `parent` died (even by SIGKILL) exits instead of lingering.
+    `parent` comes from the batch process itself: by the time a slow worker gets here, its
+    parent may already be gone and getppid() would name init or a subreaper."""
     import threading
 
-    def watch() -> None:
+    _die_with_parent_signal()
+    # after arming the signal: a parent that died before it was armed is caught here
+    if os.getppid() != parent:
+        os._exit(0)
+
+    def watch() -> None:   # the fallback where prctl is missing; harmless where it is not
         while True:
             if os.getppid() != parent:
                 os._exit(0)
@@ -100,11 +127,11 @@ def _exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="propscan-parent-watch", daemon=True).start()
 
 
-def _init_worker(model: str | None, threads: int) -> None:
+def _init_worker(parent: int, model: str | None, threads: int) -> None:
     global _WORKER_ANALYZER
+    _exit_with_parent(parent)   # before the slow part: imports and model loading
     from propscan.analyzer import Analyzer
 
-    _exit_with_parent(os.getppid())
     _WORKER_ANALYZER = Analyzer(model, threads=threads)
 
 
@@ -130,7 +157,7 @@ def local_engine(articles: Iterable[Article], model: str | None, workers: int,
 
     ctx = mp.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                             initargs=(model, threads or 1)) as pool:
+                             initargs=(os.getpid(), model, threads or 1)) as pool:
         it = iter(articles)
         pending: set = set()
         exhausted = False
