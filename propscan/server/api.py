@@ -321,8 +321,7 @@ async def analyse_upload(
             text = data.decode("utf-8")
         except UnicodeDecodeError as e:
             raise ApiError(f"the file is not valid UTF-8 (byte {e.start})", code="not_utf8") from None
-        text = text[1:] if text.startswith("\ufeff") else text
-        title = None
+        title = None   # the text exactly as uploaded (a BOM too), so offsets match the file
     else:
         text, title = await run_in_threadpool(extract_article, data, content_type="text/html")
     article = Article(id="upload", text=text, title=title)
