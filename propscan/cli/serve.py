@@ -26,6 +26,10 @@ def serve_cli(
                                         help="Largest page fetched from a URL."),
     analysis_slots: Optional[int] = typer.Option(None, "--analysis-slots", min=1,
                                                  help="Analyses run at the same time (default: half the CPU cores)."),
+    allowed_host: Optional[list[str]] = typer.Option(None, "--allowed-host", metavar="NAME",
+                                                     help="A host name the server answers to besides loopback "
+                                                          "and --host (its public name behind a proxy); repeatable. "
+                                                          "Requests for other Host names get 400."),
     model: Optional[Path] = ModelOption,
 ) -> None:
     """Serve the web page and the REST API (needs the `serve` extra)."""
@@ -41,6 +45,7 @@ def serve_cli(
         settings.db_path = db
     if analysis_slots is not None:
         settings.analysis_slots = analysis_slots
+    settings.allowed_hosts = tuple(allowed_host or ())
     if host not in ("127.0.0.1", "::1", "localhost"):
         typer.echo(f"propscan: warning: listening on {host}; anyone who can reach it can use the server",
                    err=True)

@@ -11,6 +11,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from propscan.server.guard import RequestGuard
 from propscan.server.settings import Settings
 
 log = logging.getLogger("propscan.server")
@@ -190,6 +191,7 @@ def create_app(settings: Settings | None = None, analyzer=None):
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _include_optional(app, "propscan.server.dashboard")
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(RequestGuard, allowed_hosts=settings.host_names())   # before any body is read
     app.add_middleware(SecurityHeaders)
     return app
 

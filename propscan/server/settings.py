@@ -35,3 +35,11 @@ class Settings:
     """Model folder; None means $PROPSCAN_MODEL or the model shipped inside the package."""
     analysis_slots: int = max(1, (os.cpu_count() or 1) // 2)
     """How many analyses run at the same time; more requests wait their turn."""
+    allowed_hosts: tuple[str, ...] = ()
+    """Host names the server answers to besides loopback and `host` (e.g. its public name behind
+    a proxy); "*" answers to any. Other Host headers get 400, against DNS rebinding."""
+
+    def host_names(self) -> frozenset[str]:
+        from propscan.server.guard import allowed_host_names
+
+        return allowed_host_names(self.host, self.allowed_hosts)

@@ -26,6 +26,7 @@ def make_app(analyzer, tmp_path_factory):
 
     def make(**overrides):
         db = tmp_path_factory.mktemp("db") / "analyses.db"
+        overrides.setdefault("allowed_hosts", ("testserver",))   # the Host header TestClient sends
         return create_app(Settings(db_path=db, **overrides), analyzer=analyzer)
 
     return make

@@ -86,10 +86,10 @@ def test_analyses_persist_in_the_database_file_across_app_restarts(make_app, ana
     from propscan.server import Settings, create_app
 
     db = tmp_path / "persist.db"
-    with TestClient(create_app(Settings(db_path=db), analyzer=analyzer)) as c:
+    with TestClient(create_app(Settings(db_path=db, allowed_hosts=("testserver",)), analyzer=analyzer)) as c:
         rec = c.post("/api/v1/analyses", json={"text": ARTICLE}).json()
     assert db.is_file() and db.stat().st_size > 0
-    with TestClient(create_app(Settings(db_path=db), analyzer=analyzer)) as c:
+    with TestClient(create_app(Settings(db_path=db, allowed_hosts=("testserver",)), analyzer=analyzer)) as c:
         assert c.get(f"/api/v1/analyses/{rec['id']}").json() == rec
 
 
