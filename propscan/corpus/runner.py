@@ -78,8 +78,15 @@ def analyse_one(analyzer, article: Article) -> dict[str, Any] | BadRecord:
         rec = result_record(article, analyzer.analyze(article))
     except PropscanError as e:
         return BadRecord(article.id, e.message, article.id)
+    except Exception as e:   # noqa: BLE001 - an ONNX Runtime error, MemoryError: this record only
+        return BadRecord(article.id, f"analysis failed: {_one_line(e)}", article.id)
     rec["timing"] = [t0, time.time()]
     return rec
+
+
+def _one_line(e: BaseException, limit: int = 300) -> str:
+    text = " ".join(f"{type(e).__name__}: {e}".split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 # -- local worker processes --------------------------------------------------------------------
@@ -218,6 +225,7 @@ def run_batch(inputs: Iterable[str | Path], store: str | Path, *, fmt: str = "au
     run_id = f"{_dt.datetime.now(_dt.timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
     summary = BatchSummary(run_id, str(store), engine, workers, total=total, model_version=version)
     st = open_store(Path(store), fmt)
+    run: dict[str, Any] = {}
     try:
         done = st.done_ids()
         now = _dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None)
@@ -293,6 +301,19 @@ def run_batch(inputs: Iterable[str | Path], store: str | Path, *, fmt: str = "au
                    articles_written=summary.written, articles_skipped=summary.skipped,
                    bad_records=len(summary.bad))
         st.finish_run(run)
+    except BaseException as e:
+        if run.get("status") == "running":   # not a kill -9: say how the run ended
+            _mark_ended(st, run, summary, "interrupted" if isinstance(e, KeyboardInterrupt) else "failed")
+        raise
     finally:
         st.close()
     return summary
+
+
+def _mark_ended(st, run: dict[str, Any], summary: BatchSummary, status: str) -> None:
+    run.update(finished_at=_dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None), status=status,
+               articles_written=summary.written, articles_skipped=summary.skipped, bad_records=len(summary.bad))
+    try:
+        st.finish_run(run)
+    except Exception:   # noqa: BLE001 - the error that ended the run is the one to report
+        pass
