@@ -1,9 +1,11 @@
 """Load benchmark for `propscan serve` (not a test): starts the server as a subprocess on
 127.0.0.1, posts a ~1,000-word article from concurrent clients, and prints latency percentiles,
-throughput, errors and the server's peak RSS.
+throughput, errors and the server's peak RSS. Then it posts one big text (1 MB by default) and,
+while that one runs, small articles one after the other: how long the big one took, and the
+latency of the small ones meanwhile.
 
-    python benchmarks/load_server.py                      # 1 client for 10 s, then 50 for 30 s
-    python benchmarks/load_server.py --clients 50 --duration 30 --low-duration 10
+    python benchmarks/load_server.py                      # 1 client for 10 s, 50 for 30 s, 1 MB
+    python benchmarks/load_server.py --clients 50 --duration 30 --low-duration 10 --big-chars 0
 
 It only ever talks to 127.0.0.1. The model is the default one ($PROPSCAN_MODEL or the shipped
 weights) unless --model is given. Requests still in flight when the time is up are waited for and
@@ -119,6 +121,30 @@ async def phase(base: str, text: str, clients: int, duration: float) -> dict:
             "mean_ms": round(statistics.fmean(latencies) * 1000, 1) if latencies else float("nan")}
 
 
+async def big_and_small(base: str, big: str, small: str) -> dict:
+    """One big analysis, and small ones one after the other until it is done."""
+    latencies: list[float] = []
+    errors = 0
+    async with httpx.AsyncClient(base_url=base, timeout=3600) as client:
+        t0 = time.monotonic()
+        task = asyncio.create_task(client.post("/api/v1/analyses", json={"text": big, "save": False}))
+        await asyncio.sleep(0.5)   # let the big one reach the queue first
+        while not task.done():
+            s0 = time.monotonic()
+            r = await client.post("/api/v1/analyses", json={"text": small, "save": False})
+            if r.status_code == 201:
+                latencies.append(time.monotonic() - s0)
+            else:
+                errors += 1
+        r = await task
+        big_s = time.monotonic() - t0
+    return {"big_chars": len(big), "big_status": r.status_code, "big_s": round(big_s, 1),
+            "small_requests": len(latencies), "small_errors": errors,
+            "small_p50_ms": round(percentile(latencies, 50) * 1000, 1),
+            "small_p95_ms": round(percentile(latencies, 95) * 1000, 1),
+            "small_max_ms": round(max(latencies) * 1000, 1) if latencies else float("nan")}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--clients", type=int, default=50)
@@ -128,6 +154,9 @@ def main() -> int:
     ap.add_argument("--words", type=int, default=1000)
     ap.add_argument("--model", type=Path, default=None)
     ap.add_argument("--analysis-slots", type=int, default=None)
+    ap.add_argument("--big-chars", type=int, default=1_000_000,
+                    help="characters of the big text posted while small ones are timed (0 skips)")
+    ap.add_argument("--analysis-timeout", type=float, default=3600.0, help="the server's --analysis-timeout")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON too")
     args = ap.parse_args()
 
@@ -136,7 +165,8 @@ def main() -> int:
     base = f"http://{HOST}:{port}"
     with tempfile.TemporaryDirectory() as tmp:
         cmd = [sys.executable, "-m", "propscan", "serve", "--host", HOST, "--port", str(port),
-               "--db", str(Path(tmp) / "bench.db")]
+               "--db", str(Path(tmp) / "bench.db"), "--analysis-timeout", str(args.analysis_timeout),
+               "--max-body-bytes", str(max(2 * 1024 * 1024, 4 * args.big_chars + 1024))]
         if args.model:
             cmd += ["--model", str(args.model)]
         if args.analysis_slots:
@@ -164,7 +194,12 @@ def main() -> int:
             httpx.post(f"{base}/api/v1/analyses", json={"text": text, "save": False}, timeout=600)  # warm-up
             if args.low_duration > 0:
                 results.append(asyncio.run(phase(base, text, args.low_clients, args.low_duration)))
-            results.append(asyncio.run(phase(base, text, args.clients, args.duration)))
+            if args.duration > 0:
+                results.append(asyncio.run(phase(base, text, args.clients, args.duration)))
+            big = None
+            if args.big_chars > 0:
+                big_text = (text + "\n") * (args.big_chars // (len(text) + 1) + 1)
+                big = asyncio.run(big_and_small(base, big_text[:args.big_chars], text))
             healthy = httpx.get(f"{base}/api/v1/health", timeout=10).status_code == 200
         finally:
             sampler.stop.set()
@@ -179,12 +214,17 @@ def main() -> int:
     for r in results:
         print(f"{r['clients']:>7} {r['requests']:>8} {r['errors']:>6} {r['throughput_rps']:>7} "
               f"{r['p50_ms']:>8} {r['p95_ms']:>8} {r['p99_ms']:>8} {r['completed_after_window']:>5}")
+    if big:
+        print(f"big text: {big['big_chars']} chars, HTTP {big['big_status']} after {big['big_s']} s; meanwhile "
+              f"{big['small_requests']} small analyses, p50 {big['small_p50_ms']} ms, p95 {big['small_p95_ms']} ms, "
+              f"max {big['small_max_ms']} ms, {big['small_errors']} errors")
     print(f"server RSS: {idle_rss / 1024:.0f} MB after start-up, peak {peak / 1024:.0f} MB; "
           f"healthy after the run: {healthy}")
     if args.json:
-        print(json.dumps({"results": results, "idle_rss_mb": round(idle_rss / 1024, 1),
+        print(json.dumps({"results": results, "big": big, "idle_rss_mb": round(idle_rss / 1024, 1),
                           "peak_rss_mb": round(peak / 1024, 1), "healthy_after": healthy}, indent=2))
-    return 0 if healthy and all(r["errors"] == 0 for r in results) else 1
+    big_ok = big is None or (big["big_status"] == 201 and big["small_errors"] == 0)
+    return 0 if healthy and big_ok and all(r["errors"] == 0 for r in results) else 1
 
 
 if __name__ == "__main__":

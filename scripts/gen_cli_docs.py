@@ -37,7 +37,8 @@ training failure. It never prints a traceback for bad input.
 - `propscan predict ARTICLES_DIR -o OUT.tsv` writes one line per detected span,
   `article_id<TAB>technique<TAB>start<TAB>end`, with no header. `article_id` is the digits of
   `article<ID>.txt`, else the file stem; `start`/`end` are character offsets into the file
-  text read as UTF-8 (`end` exclusive, CRLF kept, a leading byte-order mark dropped).
+  text read as UTF-8, exactly as in the file (`end` exclusive; CRLF and a leading byte-order mark
+  kept and counted, as the PTC gold offsets count them).
 - `propscan classify ARTICLES_DIR SPANS.tsv -o OUT.tsv` reads rows
   `article_id<TAB>start<TAB>end` (a first line starting `article_id` is a header) and writes
   exactly one `article_id<TAB>technique<TAB>start<TAB>end` row per input row, in input order.

@@ -26,6 +26,13 @@ def serve_cli(
                                         help="Largest page fetched from a URL."),
     analysis_slots: Optional[int] = typer.Option(None, "--analysis-slots", min=1,
                                                  help="Analyses run at the same time (default: half the CPU cores)."),
+    analysis_timeout: float = typer.Option(120.0, "--analysis-timeout", min=0.1,
+                                           help="Seconds one analysis may take, waiting for a slot included; "
+                                                "past it: 503."),
+    allowed_host: Optional[list[str]] = typer.Option(None, "--allowed-host", metavar="NAME",
+                                                     help="A host name the server answers to besides loopback "
+                                                          "and --host (its public name behind a proxy); repeatable. "
+                                                          "Requests for other Host names get 400."),
     model: Optional[Path] = ModelOption,
 ) -> None:
     """Serve the web page and the REST API (needs the `serve` extra)."""
@@ -36,11 +43,13 @@ def serve_cli(
     except ImportError as e:  # pragma: no cover - depends on the installed extras
         raise typer.BadParameter(f"the server needs the serve extra: pip install 'propscan[serve]' ({e})")
     settings = Settings(host=host, port=port, max_body_bytes=max_body, allow_private_urls=allow_private_urls,
-                        fetch_timeout=fetch_timeout, fetch_max_bytes=fetch_max_bytes, model=model)
+                        fetch_timeout=fetch_timeout, fetch_max_bytes=fetch_max_bytes, model=model,
+                        analysis_timeout=analysis_timeout)
     if db is not None:
         settings.db_path = db
     if analysis_slots is not None:
         settings.analysis_slots = analysis_slots
+    settings.allowed_hosts = tuple(allowed_host or ())
     if host not in ("127.0.0.1", "::1", "localhost"):
         typer.echo(f"propscan: warning: listening on {host}; anyone who can reach it can use the server",
                    err=True)

@@ -78,8 +78,15 @@ def analyse_one(analyzer, article: Article) -> dict[str, Any] | BadRecord:
         rec = result_record(article, analyzer.analyze(article))
     except PropscanError as e:
         return BadRecord(article.id, e.message, article.id)
+    except Exception as e:   # noqa: BLE001 - an ONNX Runtime error, MemoryError: this record only
+        return BadRecord(article.id, f"analysis failed: {_one_line(e)}", article.id)
     rec["timing"] = [t0, time.time()]
     return rec
+
+
+def _one_line(e: BaseException, limit: int = 300) -> str:
+    text = " ".join(f"{type(e).__name__}: {e}".split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 # -- local worker processes --------------------------------------------------------------------
@@ -87,11 +94,38 @@ def analyse_one(analyzer, article: Article) -> dict[str, Any] | BadRecord:
 _WORKER_ANALYZER = None
 
 
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent_signal() -> bool:
+    """Linux: have the kernel SIGKILL this process when its parent dies, even mid-way through
+    C code that holds the GIL. The signal follows the parent *thread* that spawned us; the pool
+    only spawns from `submit`, i.e. from the thread running `local_engine`, which outlives the
+    pool. False where prctl is not available."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
 def _exit_with_parent(parent: int) -> None:
-    """A worker whose batch process died (even by SIGKILL) exits instead of lingering."""
+    """A worker whose batch process `parent` died (even by SIGKILL) exits instead of lingering.
+    `parent` comes from the batch process itself: by the time a slow worker gets here, its
+    parent may already be gone and getppid() would name init or a subreaper."""
     import threading
 
-    def watch() -> None:
+    _die_with_parent_signal()
+    # after arming the signal: a parent that died before it was armed is caught here
+    if os.getppid() != parent:
+        os._exit(0)
+
+    def watch() -> None:   # the fallback where prctl is missing; harmless where it is not
         while True:
             if os.getppid() != parent:
                 os._exit(0)
@@ -100,11 +134,11 @@ def _exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="propscan-parent-watch", daemon=True).start()
 
 
-def _init_worker(model: str | None, threads: int) -> None:
+def _init_worker(parent: int, model: str | None, threads: int) -> None:
     global _WORKER_ANALYZER
+    _exit_with_parent(parent)   # before the slow part: imports and model loading
     from propscan.analyzer import Analyzer
 
-    _exit_with_parent(os.getppid())
     _WORKER_ANALYZER = Analyzer(model, threads=threads)
 
 
@@ -130,7 +164,7 @@ def local_engine(articles: Iterable[Article], model: str | None, workers: int,
 
     ctx = mp.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                             initargs=(model, threads or 1)) as pool:
+                             initargs=(os.getpid(), model, threads or 1)) as pool:
         it = iter(articles)
         pending: set = set()
         exhausted = False
@@ -191,6 +225,7 @@ def run_batch(inputs: Iterable[str | Path], store: str | Path, *, fmt: str = "au
     run_id = f"{_dt.datetime.now(_dt.timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
     summary = BatchSummary(run_id, str(store), engine, workers, total=total, model_version=version)
     st = open_store(Path(store), fmt)
+    run: dict[str, Any] = {}
     try:
         done = st.done_ids()
         now = _dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None)
@@ -266,6 +301,19 @@ def run_batch(inputs: Iterable[str | Path], store: str | Path, *, fmt: str = "au
                    articles_written=summary.written, articles_skipped=summary.skipped,
                    bad_records=len(summary.bad))
         st.finish_run(run)
+    except BaseException as e:
+        if run.get("status") == "running":   # not a kill -9: say how the run ended
+            _mark_ended(st, run, summary, "interrupted" if isinstance(e, KeyboardInterrupt) else "failed")
+        raise
     finally:
         st.close()
     return summary
+
+
+def _mark_ended(st, run: dict[str, Any], summary: BatchSummary, status: str) -> None:
+    run.update(finished_at=_dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None), status=status,
+               articles_written=summary.written, articles_skipped=summary.skipped, bad_records=len(summary.bad))
+    try:
+        st.finish_run(run)
+    except Exception:   # noqa: BLE001 - the error that ended the run is the one to report
+        pass

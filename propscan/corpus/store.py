@@ -247,7 +247,12 @@ class DuckStore(Store):
 class ParquetStore(Store):
     """A folder: batches/<id>/{articles,spans,sentences}.parquet, runs.jsonl, bad_records.jsonl.
     A batch folder is written under a hidden name and renamed into place, so it is all or
-    nothing."""
+    nothing.
+
+    One writer at a time: the store holds an exclusive lock on `.lock` while open (as DuckDB
+    does on its file), so two runs cannot both store an id, and the ids already stored are
+    read once, at open, then kept up to date in memory (not re-read at every commit). Hidden
+    `.tmp-*` batch folders left by a killed writer are removed at open."""
 
     def __init__(self, path: Path):
         need("pyarrow")
@@ -255,7 +260,16 @@ class ParquetStore(Store):
         if self.path.exists() and not self.path.is_dir():
             raise StoreError(f"{self.path}: is a file; a Parquet store is a folder")
         (self.path / "batches").mkdir(parents=True, exist_ok=True)
+        self._lock = _lock_exclusive(self.path / ".lock")
+        self._ids: set[str] | None = None
+        self._remove_torn_batches()
         self._write_meta()
+
+    def _remove_torn_batches(self) -> None:
+        import shutil
+
+        for tmp in (self.path / "batches").glob(".tmp-*"):
+            shutil.rmtree(tmp, ignore_errors=True)
 
     def _write_meta(self) -> None:
         meta = self.path / "meta.json"
@@ -268,15 +282,17 @@ class ParquetStore(Store):
     def done_ids(self) -> set[str]:
         import pyarrow.parquet as pq
 
-        ids: set[str] = set()
-        for f in self._article_files():
-            ids.update(pq.read_table(f, columns=["article_id"]).column(0).to_pylist())
-        return ids
+        if self._ids is None:
+            self._ids = set()
+            for f in self._article_files():
+                self._ids.update(pq.read_table(f, columns=["article_id"]).column(0).to_pylist())
+        return set(self._ids)
 
     def write_batch(self, records: list[dict[str, Any]], run_id: str) -> int:
         import pyarrow.parquet as pq
 
-        done = self.done_ids()
+        self.done_ids()
+        done = self._ids
         fresh, seen = [], set()
         for r in records:
             if r["article"]["id"] not in done and r["article"]["id"] not in seen:
@@ -296,6 +312,7 @@ class ParquetStore(Store):
             with f.open("rb") as fh:
                 os.fsync(fh.fileno())
         os.rename(tmp, self.path / "batches" / name)   # the commit
+        done.update(seen)
         return len(fresh)
 
     def _append(self, name: str, rows: list[dict[str, Any]]) -> None:
@@ -317,7 +334,26 @@ class ParquetStore(Store):
         self._append("runs.jsonl", [run])   # the last line of a run_id wins
 
     def close(self) -> None:
-        pass
+        if self._lock is not None:
+            self._lock.close()   # releases the lock
+            self._lock = None
+
+
+def _lock_exclusive(path: Path):
+    """An open file holding an exclusive lock on `path`; StoreError if another process (or
+    another open store in this one) holds it. Without fcntl (Windows) there is no lock."""
+    try:
+        import fcntl
+    except ImportError:   # pragma: no cover - not on Linux or macOS
+        return None
+    fh = path.open("a+")
+    try:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        fh.close()
+        raise StoreError(f"{path.parent}: another propscan process is writing this store; "
+                         "wait for it to end (two writers could store an article twice)") from None
+    return fh
 
 
 def store_format(path: Path, fmt: str = "auto") -> str:

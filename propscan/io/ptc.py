@@ -19,7 +19,9 @@ def article_id_for(path: Path) -> str:
 
 
 def read_text_file(path: Path) -> str:
-    """UTF-8 text of a file, exactly as on disk (newline="" keeps CRLF so offsets match)."""
+    """UTF-8 text of a file, exactly as on disk: CRLF and a leading byte order mark are kept,
+    because PTC offsets count every character of the file (two training articles begin with
+    a BOM and their gold offsets include it)."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -34,6 +36,13 @@ def read_text_file(path: Path) -> str:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
         raise DecodeError(f"{path}: not valid UTF-8 (byte {e.start}); re-save the file as UTF-8") from None
+    return text
+
+
+def read_table_file(path: Path) -> str:
+    """The text of a tab-separated file, without a leading byte order mark (it belongs to the
+    file, not to its first cell)."""
+    text = read_text_file(path)
     return text[1:] if text.startswith("\ufeff") else text
 
 
@@ -79,7 +88,7 @@ class LabelRow:
 def read_rows(path: Path, with_technique: bool) -> list[LabelRow]:
     """Rows of `article_id[<TAB>technique]<TAB>start<TAB>end`; a first line starting with
     `article_id` is a header. Errors name the file and line."""
-    text = read_text_file(Path(path))
+    text = read_table_file(Path(path))
     want = 4 if with_technique else 3
     rows: list[LabelRow] = []
     # split("\n"), not splitlines(): form feeds or U+2028 inside a row must not shift line numbers.

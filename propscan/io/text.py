@@ -22,7 +22,7 @@ def read_stdin() -> str:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
         raise DecodeError(f"stdin: not valid UTF-8 (byte {e.start})") from None
-    return text[1:] if text.startswith("\ufeff") else text
+    return text   # exactly as read, a BOM included: offsets count every character
 
 
 def read_article_source(source: str) -> Article:

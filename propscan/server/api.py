@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime, timezone
 from typing import Annotated, Any, Literal, Optional
@@ -190,7 +189,8 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
                  "without spaCy",
             404: "No such analysis", 413: "Request body over the limit",
             415: "Unsupported file type", 422: "Invalid request, or no article found in the page",
-            502: "The URL could not be fetched", 504: "Fetching the URL took too long"}
+            502: "The URL could not be fetched", 503: "The analysis did not finish within the time limit",
+            504: "Fetching the URL took too long"}
     return {c: {"model": ErrorOut, "description": text[c]} for c in codes}
 
 
@@ -233,9 +233,8 @@ async def _analyse(request: Request, article: Article, *, source: str, url: str 
         raise ApiError("targets need spaCy and its English pipeline, which this server lacks "
                        "(pip install 'propscan[claims]'); claims work without them",
                        code="targets_unavailable")
-    loop = asyncio.get_running_loop()
-    analysis: Analysis = await loop.run_in_executor(state.analysis_pool, _run, state, article, threshold,
-                                                    techniques, claims, targets)
+    analysis: Analysis = await state.analyse(
+        article, lambda piece: _run(state, piece, threshold, techniques, claims, targets))
     options = {"threshold": threshold, "techniques": techniques, "claims": claims, "targets": targets}
     if save:
         rec = await run_in_threadpool(state.store.save, analysis, source=source, url=url, options=options)
@@ -261,7 +260,7 @@ def techniques() -> list[dict[str, Any]]:
 
 
 @router.post("/analyses", response_model=RecordOut, status_code=201,
-             responses=_errors(400, 413, 422, 502, 504),
+             responses=_errors(400, 413, 422, 502, 503, 504),
              summary="Analyse a text or the article at a URL")
 async def analyse(request: Request, body: AnalyzeRequest) -> dict[str, Any]:
     """Returns the Analysis (spans with technique and confidence, sentence scores, article score),
@@ -273,7 +272,7 @@ async def analyse(request: Request, body: AnalyzeRequest) -> dict[str, Any]:
         from propscan.server.fetch import fetch_article
 
         s = state.settings
-        page = await run_in_threadpool(
+        page = await state.fetch(
             fetch_article, body.url.strip(), allow_private=s.allow_private_urls, timeout=s.fetch_timeout,
             max_bytes=s.fetch_max_bytes, max_redirects=s.max_redirects)
         article = Article(id=page.url, text=page.text, title=body.title or page.title, url=page.url)
@@ -289,7 +288,7 @@ UPLOAD_SUFFIXES = {".txt": "text/plain", ".text": "text/plain", ".html": "text/h
 
 
 @router.post("/analyses/upload", response_model=RecordOut, status_code=201,
-             responses=_errors(400, 413, 415, 422), summary="Analyse an uploaded .txt or .html file")
+             responses=_errors(400, 413, 415, 422, 503), summary="Analyse an uploaded .txt or .html file")
 async def analyse_upload(
     request: Request,
     file: Annotated[UploadFile, File(description="A UTF-8 .txt file or an .html page.")],
@@ -321,8 +320,7 @@ async def analyse_upload(
             text = data.decode("utf-8")
         except UnicodeDecodeError as e:
             raise ApiError(f"the file is not valid UTF-8 (byte {e.start})", code="not_utf8") from None
-        text = text[1:] if text.startswith("\ufeff") else text
-        title = None
+        title = None   # the text exactly as uploaded (a BOM too), so offsets match the file
     else:
         text, title = await run_in_threadpool(extract_article, data, content_type="text/html")
     article = Article(id="upload", text=text, title=title)

@@ -5,12 +5,18 @@ The model loads once, here, when the app is created (that is, at server start-up
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any, Callable
 
+from propscan.server.guard import RequestGuard
+from propscan.server.problems import AnalysisTimeout
+from propscan.server.scheduler import FairScheduler
 from propscan.server.settings import Settings
 
 log = logging.getLogger("propscan.server")
@@ -29,14 +35,17 @@ SECURITY_HEADERS = [
 
 
 class BodyLimit:
-    """ASGI middleware: refuse request bodies over `limit` bytes with 413, before parsing them.
+    """ASGI middleware: refuse request bodies over `limit` bytes with 413, before parsing them,
+    and bodies that take more than `timeout` seconds to arrive with 408 (slow senders would
+    otherwise hold a connection and its buffers forever).
 
     It checks Content-Length first, then counts what actually arrives (chunked uploads too).
     """
 
-    def __init__(self, app, limit: int):
+    def __init__(self, app, limit: int, timeout: float | None = None):
         self.app = app
         self.limit = limit
+        self.timeout = timeout
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
@@ -49,8 +58,15 @@ class BodyLimit:
             except ValueError:
                 return await self._reply(send, 400, "bad_request", "invalid Content-Length header")
         body = bytearray()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.timeout if self.timeout else None
         while True:
-            message = await receive()
+            try:
+                message = await (asyncio.wait_for(receive(), max(0.0, deadline - loop.time()))
+                                 if deadline is not None else receive())
+            except asyncio.TimeoutError:
+                return await self._reply(send, 408, "body_timeout",
+                                         f"the request body did not arrive within {self.timeout:g} s")
             if message["type"] == "http.disconnect":
                 return
             body += message.get("body", b"")
@@ -108,11 +124,15 @@ class SecurityHeaders:
 
 
 class State:
-    """What the routes share: settings, the analyzer, the store, and the analysis workers.
+    """What the routes share: settings, the analyzer, the store, the analysis slots and the
+    fetch threads.
 
-    Analyses run on their own small thread pool (`analysis_slots` threads): requests waiting
-    for a slot wait in its queue without holding any of the server's request threads, so
-    waiting never starves the rest of the server (health checks, pages, response encoding).
+    Analyses run on the fair scheduler's `analysis_slots` threads, in pieces of at most
+    `piece_chars` characters (propscan.longtext): requests waiting for a slot wait in its queue
+    without holding any of the server's request threads, and a small request waits for at most
+    one piece of a big one. URL fetches run on their own `fetch_slots` threads, so slow sites
+    never hold the threads that the other routes (health checks, pages) run on. `close()` (the
+    app's shutdown) stops both; `open()` (its start-up) starts them again.
 
     The claims model and spaCy's pipeline (for the `claims` and `targets` options) load lazily,
     on the first request that needs them, once per app; later requests reuse them.
@@ -122,12 +142,63 @@ class State:
         self.settings = settings
         self.analyzer = analyzer
         self.store = store
-        self.analysis_pool = ThreadPoolExecutor(max_workers=max(1, settings.analysis_slots),
-                                                thread_name_prefix="propscan-analysis")
         self._lock = threading.Lock()
+        self.scheduler: FairScheduler | None = None
+        self.fetch_pool: ThreadPoolExecutor | None = None
+        self.open()
         self._detector = None
         self._nlp = None
         self._spacy: bool | None = None
+
+    def open(self) -> None:
+        with self._lock:
+            if self.scheduler is None:
+                self.scheduler = FairScheduler(self.settings.analysis_slots)
+            if self.fetch_pool is None:
+                self.fetch_pool = ThreadPoolExecutor(max(1, self.settings.fetch_slots), "propscan-fetch")
+
+    def close(self) -> None:
+        """Stop the analysis slots (queued analyses fail) and the fetch threads. Idempotent."""
+        with self._lock:
+            scheduler, pool = self.scheduler, self.fetch_pool
+            self.scheduler = self.fetch_pool = None
+        if scheduler is not None:
+            scheduler.close()
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    async def analyse(self, article, run: Callable[[Any], Any]):
+        """`run(piece)` for each piece of the article, on the analysis slots, put back together;
+        AnalysisTimeout past `analysis_timeout` seconds."""
+        from propscan import longtext
+
+        parts = longtext.pieces(article, self.settings.piece_chars) or [(0, article)]   # blank: run refuses it
+
+        def combine(results: list) -> Any:
+            if len(results) == 1:
+                return results[0]   # one piece: exactly the Analyzer's own result
+            return longtext.merge(article, zip((offset for offset, _ in parts), results))
+
+        limit = self.settings.analysis_timeout
+        scheduler = self.scheduler
+        if scheduler is None:
+            raise RuntimeError("the server is shutting down")
+        future = scheduler.submit([piece for _, piece in parts], run, sizes=[len(p.text) for _, p in parts],
+                                  combine=combine, time_limit=limit)
+        try:
+            return await asyncio.wait_for(asyncio.wrap_future(future), timeout=limit)
+        except asyncio.TimeoutError:
+            future.cancel()
+            raise AnalysisTimeout() from None
+
+    async def fetch(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """`fn(*args, **kwargs)` on the fetch threads."""
+        import functools
+
+        pool = self.fetch_pool
+        if pool is None:
+            raise RuntimeError("the server is shutting down")
+        return await asyncio.get_running_loop().run_in_executor(pool, functools.partial(fn, *args, **kwargs))
 
     def claim_detector(self):
         """The claims model (propscan.claims.ClaimDetector), loaded on first use."""
@@ -181,7 +252,7 @@ def create_app(settings: Settings | None = None, analyzer=None):
         description="Analyse an article given as text, as an uploaded file or as a URL; every analysis "
                     "is saved and gets a permalink. Errors are JSON: "
                     '`{"error": {"status", "code", "message"}}`.',
-        docs_url=None, redoc_url=None, openapi_url="/openapi.json",
+        docs_url=None, redoc_url=None, openapi_url="/openapi.json", lifespan=_lifespan,
     )
     app.state.propscan = State(settings, analyzer, Store(settings.db_path))
     api.install_error_handlers(app)
@@ -189,9 +260,21 @@ def create_app(settings: Settings | None = None, analyzer=None):
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _include_optional(app, "propscan.server.dashboard")
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, timeout=settings.body_timeout)
+    app.add_middleware(RequestGuard, allowed_hosts=settings.host_names())   # before any body is read
     app.add_middleware(SecurityHeaders)
     return app
+
+
+@asynccontextmanager
+async def _lifespan(app):
+    """The analysis slots and fetch threads live as long as the app is served."""
+    state = app.state.propscan
+    state.open()
+    try:
+        yield
+    finally:
+        state.close()
 
 
 def _include_optional(app, module: str) -> None:
@@ -205,11 +288,24 @@ def _include_optional(app, module: str) -> None:
     app.include_router(mod.router)
 
 
+def uvicorn_config(app, settings: Settings, **overrides):
+    """How `propscan serve` runs the app on uvicorn (tests start real servers the same way)."""
+    import uvicorn
+
+    from propscan.server.protocol import with_header_timeout
+
+    options = dict(host=settings.host, port=settings.port, log_level="info", proxy_headers=False,
+                   server_header=False, timeout_keep_alive=5, limit_concurrency=1000,
+                   http=with_header_timeout(settings.header_timeout))
+    return uvicorn.Config(app, **{**options, **overrides})
+
+
 def serve(settings: Settings) -> None:
     """Load the model, then serve on uvicorn until interrupted."""
     import uvicorn
 
     app = create_app(settings)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info",
-                proxy_headers=False, server_header=False, timeout_keep_alive=5,
-                limit_concurrency=1000)
+    try:
+        uvicorn.Server(uvicorn_config(app, settings)).run()
+    finally:
+        app.state.propscan.close()

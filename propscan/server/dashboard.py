@@ -28,6 +28,8 @@ from propscan import techniques
 router = APIRouter()
 
 PAGE_SIZE = 50
+MAX_OFFSET = 2**53
+"""Largest offset asked of the store (DuckDB takes 64-bit ones); beyond it, 422, not a crash."""
 _INDEX = {t.label: i for i, t in enumerate(techniques.TECHNIQUES)}
 
 CSS = "".join([
@@ -180,7 +182,7 @@ def api_summary(request: Request):
 @router.get("/corpus/api/articles")
 def api_articles(request: Request, source: str | None = None, technique: str | None = None,
                  date_from: str | None = None, date_to: str | None = None, q: str | None = None,
-                 sort: str = "score", limit: int = Query(PAGE_SIZE, ge=1, le=1000), offset: int = Query(0, ge=0)):
+                 sort: str = "score", limit: int = Query(PAGE_SIZE, ge=1, le=1000), offset: int = Query(0, ge=0, le=MAX_OFFSET)):
     try:
         con = _connect(request)
         try:
@@ -231,7 +233,7 @@ def _article_link(aid: str) -> str:
 @router.get("/corpus", response_class=HTMLResponse)
 def corpus_page(request: Request, source: str | None = None, technique: str | None = None,
                 date_from: str | None = None, date_to: str | None = None, q: str | None = None,
-                sort: str = "score", page: int = Query(1, ge=1)):
+                sort: str = "score", page: int = Query(1, ge=1, le=MAX_OFFSET // PAGE_SIZE)):
     try:
         con = _connect(request)
         try:

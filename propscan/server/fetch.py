@@ -34,6 +34,18 @@ class Page:
     title: str | None
 
 
+def without_credentials(url: str) -> str:
+    """The URL without a `user:password@` part. Fetching never sends it (it connects to the
+    checked address by host and port), and records, pages and error messages must not show it."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if "@" not in parts.netloc:
+        return url
+    return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
+
+
 def _kind(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
     """Why this address is not a public one, or None if it is."""
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
@@ -212,7 +224,9 @@ def _decode_html(body: bytes) -> str:
 
 def fetch_article(url: str, *, allow_private: bool = False, timeout: float = 10.0,
                   max_bytes: int = 5 * 1024 * 1024, max_redirects: int = 5) -> Page:
+    url = without_credentials(url)
     final, body, ctype = fetch(url, allow_private=allow_private, timeout=timeout,
                                max_bytes=max_bytes, max_redirects=max_redirects)
+    final = without_credentials(final)   # a redirect may have added some
     text, title = extract_article(body, content_type=ctype or "text/html", url=final)
     return Page(final, text, title)

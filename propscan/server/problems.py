@@ -46,6 +46,15 @@ class NotFound(ApiError):
     status, code = 404, "not_found"
 
 
+class AnalysisTimeout(ApiError):
+    status, code = 503, "analysis_timeout"
+
+    def __init__(self, message: str = "the analysis did not finish within the server's time limit "
+                                      "(the text is long or the server is busy); try again, send a "
+                                      "shorter text, or run `propscan analyze` on it", **kw: Any):
+        super().__init__(message, **kw)
+
+
 def error_body(status: int, code: str, message: str, details: Any = None) -> dict[str, Any]:
     err: dict[str, Any] = {"status": status, "code": code, "message": message}
     if details is not None:

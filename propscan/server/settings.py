@@ -34,4 +34,25 @@ class Settings:
     model: Path | None = None
     """Model folder; None means $PROPSCAN_MODEL or the model shipped inside the package."""
     analysis_slots: int = max(1, (os.cpu_count() or 1) // 2)
-    """How many analyses run at the same time; more requests wait their turn."""
+    """How many analyses (pieces of analyses) run at the same time; more wait their turn."""
+    analysis_timeout: float = 120.0
+    """Seconds an analysis may take, waiting for a slot included; past it: 503."""
+    piece_chars: int = 10_000
+    """Longer texts are analysed in pieces of at most this many characters, cut at line breaks,
+    so a small request waits for at most one piece of a big one (propscan.longtext)."""
+    fetch_slots: int = 8
+    """URL fetches running at the same time, on their own threads (a slow site never holds the
+    threads of the other routes); more wait their turn."""
+    header_timeout: float = 10.0
+    """Seconds a connection may take to send a request's headers (idle new connections too);
+    past it the connection is closed."""
+    body_timeout: float = 60.0
+    """Seconds a request may take to send its body; past it: 408 and the connection is closed."""
+    allowed_hosts: tuple[str, ...] = ()
+    """Host names the server answers to besides loopback and `host` (e.g. its public name behind
+    a proxy); "*" answers to any. Other Host headers get 400, against DNS rebinding."""
+
+    def host_names(self) -> frozenset[str]:
+        from propscan.server.guard import allowed_host_names
+
+        return allowed_host_names(self.host, self.allowed_hosts)

@@ -48,10 +48,16 @@ def test_analyze_reads_stdin_with_a_dash_or_no_argument(cli):
         assert check_json(res.out, text)["article_id"] == "stdin"
 
 
-def test_analyze_stdin_drops_a_byte_order_mark(cli):
-    res = cli("analyze", "-", "--json", input=b"\xef\xbb\xbfThey are traitors.")
+def test_analyze_keeps_a_byte_order_mark_so_offsets_count_it(cli, tmp_path):
+    data = "\ufeffThey are evil traitors and disgraceful liars who betrayed our great nation.\n"
+    res = cli("analyze", "-", "--json", input=data.encode("utf-8"))
     assert res.rc == 0, res.err
-    assert json.loads(res.out)["text"] == "They are traitors."
+    check_json(res.out, data)
+    f = tmp_path / "article5.txt"
+    f.write_bytes(data.encode("utf-8"))
+    res = cli("analyze", f, "--json")
+    assert res.rc == 0, res.err
+    check_json(res.out, data)
 
 
 def test_text_that_looks_like_terminal_markup_is_printed_verbatim(cli):

@@ -100,7 +100,15 @@ def test_dashboard_is_served_by_the_web_app(analysed_store, tmp_path, monkeypatc
 
     monkeypatch.setenv("PROPSCAN_STORE", str(analysed_store))
     monkeypatch.setenv("PROPSCAN_DB", str(tmp_path / "analyses.db"))
-    client = TestClient(create_app(analyzer=Analyzer()))
+    client = TestClient(create_app(analyzer=Analyzer()), base_url="http://localhost")
     r = client.get("/corpus", params={"source": "blog-c"})
     assert r.status_code == 200 and "tricky-1" in r.text
     assert client.get("/corpus/articles/tricky-1").status_code == 200
+    # out-of-range numbers are a 4xx with the usual headers, not a crash in the store
+    for path, params in (("/corpus", {"page": "9" * 30}), ("/corpus", {"page": 2**62}),
+                         ("/corpus/api/articles", {"offset": 2**63}), ("/corpus/api/articles", {"offset": 2**63 - 1}),
+                         ("/corpus/api/articles", {"limit": "9" * 30})):
+        r = client.get(path, params=params)
+        assert r.status_code == 422, (path, params, r.text)
+        assert r.json()["error"]["code"] == "invalid_request"
+        assert "default-src 'none'" in r.headers["content-security-policy"]

@@ -8,8 +8,11 @@ from pathlib import Path
 import pytest
 
 from propscan.errors import DecodeError, InputError, MalformedLineError
-from propscan.io.ptc import article_id_for, article_paths, read_articles, read_rows, read_text_file
+from propscan.io.ptc import (article_id_for, article_paths, read_article, read_articles, read_rows,
+                             read_text_file)
 from propscan.techniques import LABELS
+
+PTC = Path(__file__).resolve().parents[3] / "shared" / "data" / "ptc"
 
 
 def one_line(err: Exception) -> str:
@@ -37,10 +40,19 @@ def test_text_is_read_exactly_with_crlf_kept(tmp_path):
     assert read_text_file(f) == "Title\r\n\r\nCaf\u00e9 \U0001F642 cre\u0300me.\r\n"
 
 
-def test_a_utf8_byte_order_mark_is_dropped(tmp_path):
+def test_a_utf8_byte_order_mark_is_kept_so_offsets_count_it(tmp_path):
     f = tmp_path / "bom.txt"
     f.write_bytes(b"\xef\xbb\xbfHello")
-    assert read_text_file(f) == "Hello"
+    assert read_text_file(f) == "\ufeffHello"
+    assert read_article(f).text == "\ufeffHello"
+
+
+def test_every_ptc_article_is_read_exactly_as_its_bytes_decode():
+    # two training articles begin with a BOM; their gold offsets count it
+    paths = [p for split in ("train", "dev") for p in sorted((PTC / split / "articles").glob("*.txt"))]
+    assert paths, f"the PTC articles are needed under {PTC}"
+    for p in paths:
+        assert read_article(p).text == p.read_bytes().decode("utf-8"), p.name
 
 
 def test_binary_file_is_refused_naming_the_file(tmp_path):

@@ -26,6 +26,7 @@ def make_app(analyzer, tmp_path_factory):
 
     def make(**overrides):
         db = tmp_path_factory.mktemp("db") / "analyses.db"
+        overrides.setdefault("allowed_hosts", ("testserver",))   # the Host header TestClient sends
         return create_app(Settings(db_path=db, **overrides), analyzer=analyzer)
 
     return make
@@ -56,11 +57,14 @@ class LiveServer:
     def __init__(self, app):
         import uvicorn
 
+        from propscan.server.app import uvicorn_config
+
         self.app = app
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port,
-                                                    log_level="warning", lifespan="off"))
+        # as `propscan serve` runs it (header time limit included), on a free loopback port
+        self.server = uvicorn.Server(uvicorn_config(app, app.state.propscan.settings, host="127.0.0.1",
+                                                    port=self.port, log_level="warning", lifespan="off"))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self):
@@ -75,6 +79,7 @@ class LiveServer:
     def __exit__(self, *exc):
         self.server.should_exit = True
         self.thread.join(timeout=10)
+        self.app.state.propscan.close()
 
 
 @pytest.fixture(scope="session")

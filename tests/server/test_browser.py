@@ -414,3 +414,88 @@ def test_offline_report_lists_the_claims(page, browser, tmp_path):
     assert offline.evaluate("() => document.activeElement.textContent") == claims[1]["text"]
     assert errors == []
     context.close()
+
+
+# -- offsets are code points; the page slices UTF-16 ---------------------------------------------
+
+EMOJI = ("\U0001F44D\U0001F3FD Start \U0001F1FA\U0001F1F8\U0001F1EC\U0001F1E7 the \U0001F469\u200d\U0001F4BB "
+         "corrupt \U0001F642 elite betrayed us.\n"
+         "Between \U0001F468\u200d\U0001F469\u200d\U0001F467 spans: \U0001F3F3\ufe0f\u200d\U0001F308 they are "
+         "traitors \U0001F642\U0001F642 and liars!\n"
+         "The plan costs 5 \U0001F1FA\U0001F1F8 billion dollars, said \U0001F9D1\U0001F3FF\u200d\U0001F680 Ann.")
+
+
+@pytest.fixture(scope="module")
+def emoji_record(live_app):
+    """Emoji (skin tones, flags, ZWJ sequences) before, inside and between spans, sentences and
+    a claim; one span even ends inside a ZWJ sequence, at a code-point boundary."""
+    from propscan.domain import Analysis, Claim, Sentence, Span
+
+    text = EMOJI
+
+    def span(start: int, end: int, technique: str, confidence: float) -> Span:
+        return Span(start, end, technique, confidence, text[start:end])
+
+    a = text.index("\U0001F1FA")                       # starts on a flag
+    b = text.index("corrupt")
+    c = text.index("elite betrayed us") + len("elite betrayed us")
+    d = text.index("traitors")
+    e = text.index("liars") + len("liars")
+    f = text.index("\U0001F468") + 1                   # ends inside the family ZWJ sequence
+    spans = [span(a, c, "Loaded_Language", 0.9), span(b, b + len("corrupt \U0001F642 elite"), "Name_Calling,Labeling", 0.7),
+             span(d, e, "Doubt", 0.6), span(text.index("Between"), f, "Repetition", 0.5),
+             span(text.index("billion"), len(text) - 1, "Exaggeration,Minimisation", 0.8)]
+    sentences, start = [], 0
+    for line in text.split("\n"):
+        sentences.append(Sentence(start, start + len(line), 0.5, ""))   # no text: the page slices
+        start += len(line) + 1
+    last = sentences[-1]
+    claims = [Claim(text[last.start:last.end], last.start, last.end, 0.9, numbers=["5"])]
+    analysis = Analysis("emoji", text, sorted(spans), sentences, 0.5, "hand-made", "Emoji", {}, claims)
+    rec = live_app.state.propscan.store.save(analysis, source="text", options={"threshold": 0.0, "claims": True})
+    return rec.to_dict()
+
+
+def _check_emoji_page(pg, record) -> None:
+    text = record["analysis"]["text"]
+    spans = record["analysis"]["spans"]
+    assert pg.locator("#article").text_content() == text
+    for i, s in enumerate(spans):
+        assert text_of_span(pg, i) == text[s["start"]:s["end"]], s
+        pg.locator(f'#article mark.first[data-span="{i}"]').hover()
+        assert "\u201c" + text[s["start"]:s["end"]] + "\u201d" in pg.locator("#tooltip").text_content()
+    for i, s in enumerate(record["analysis"]["sentences"]):
+        assert pg.locator(f'#article .sentence[data-sentence="{i}"]').text_content() == text[s["start"]:s["end"]]
+        assert pg.locator(".sentence-text").nth(i).text_content() == text[s["start"]:s["end"]].strip()
+    c = record["analysis"]["claims"][0]
+    assert pg.locator("#claim-0").text_content() == text[c["start"]:c["end"]]
+
+
+def test_highlights_sentences_and_claims_stay_on_their_characters_after_emoji(page, emoji_record, browser, tmp_path):
+    page.goto(emoji_record["permalink"])
+    page.wait_for_selector("#result:not([hidden])")
+    _check_emoji_page(page, emoji_record)
+    # the span table shows each span's text and the API's offsets (code points)
+    text, spans = EMOJI, emoji_record["analysis"]["spans"]
+    page.locator("details.span-list summary").click()
+    rows = {r.locator("button").text_content(): r.locator("td").nth(2).text_content()
+            for r in page.locator("#span-table tr").all()}
+    assert rows == {text[s["start"]:s["end"]]: f"{s['start']}-{s['end']}" for s in spans}
+    # the record itself (what Download JSON exports) keeps the API's offsets
+    kept = page.evaluate("() => window.Propscan.state.record.analysis.spans.map(s => [s.start, s.end])")
+    assert kept == [[s["start"], s["end"]] for s in spans]
+    # the offline report renders the same
+    html = page.request.get(f"/api/v1/analyses/{emoji_record['id']}/report.html").text()
+    report = tmp_path / "emoji-report.html"
+    report.write_text(html, encoding="utf-8")
+    context = browser.new_context()
+    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort())
+    offline = context.new_page()
+    errors: list[str] = []
+    offline.on("pageerror", lambda e: errors.append(str(e)))
+    offline.goto(report.as_uri())
+    offline.wait_for_selector("#result:not([hidden])")
+    _check_emoji_page(offline, emoji_record)
+    assert errors == []
+    context.close()
+    assert page.problems == []

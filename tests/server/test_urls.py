@@ -38,6 +38,8 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200, b"Plain text news. Every true patriot agrees.", "text/plain")
         elif self.path == "/redirect":
             self._send(302, b"", Location="/article.html")
+        elif self.path == "/redirect-with-credentials":
+            self._send(302, b"", Location=f"http://bob:hunter2@127.0.0.1:{self.server.server_address[1]}/article.html")
         elif self.path == "/loop":
             self._send(302, b"", Location="/loop")
         elif self.path == "/big":
@@ -104,6 +106,23 @@ def test_redirects_are_followed_and_plain_text_passes_through(intranet_client, s
     assert rec["url"] == f"{base}/article.html"
     plain = analyse_url(intranet_client, f"{base}/plain.txt").json()
     assert plain["analysis"]["text"] == "Plain text news. Every true patriot agrees."
+
+
+def test_credentials_in_a_url_are_never_stored_or_shown(intranet_client, site):
+    base, _ = site
+    port = base.rsplit(":", 1)[1]
+    for url in (f"http://alice:s3cret@127.0.0.1:{port}/article.html", f"{base}/redirect-with-credentials"):
+        r = analyse_url(intranet_client, url)
+        assert r.status_code == 201, r.text
+        rec = r.json()
+        assert rec["url"] == f"{base}/article.html"
+        for shown in (r.text, intranet_client.get(rec["permalink"]).text,
+                      intranet_client.get(f"/api/v1/analyses/{rec['id']}/report.html").text):
+            assert "s3cret" not in shown and "hunter2" not in shown and "alice" not in shown
+    from tests.server.conftest import free_port
+
+    err = error_of(analyse_url(intranet_client, f"http://alice:s3cret@127.0.0.1:{free_port()}/"), 502)
+    assert "s3cret" not in err["message"] and "alice" not in err["message"]
 
 
 @pytest.mark.parametrize("path, status, code, words", [

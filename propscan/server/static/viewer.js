@@ -6,7 +6,9 @@
 
   var TECH = {};
   var ORDER = [];
-  var state = { record: null, threshold: 0, hidden: new Set(), currentClaim: null };
+  /* state.record is the record as the API gave it (exported as is); state.view is its analysis
+     with offsets in UTF-16 units, the one the page renders. */
+  var state = { record: null, view: null, threshold: 0, hidden: new Set(), currentClaim: null };
 
   function $(id) { return document.getElementById(id); }
 
@@ -33,6 +35,31 @@
   function loadTechniques() {
     var list = readJSON("propscan-techniques") || [];
     list.forEach(function (t) { TECH[t.label] = t; ORDER.push(t.label); });
+  }
+
+  /* The API counts offsets in code points (Python string indices); JavaScript strings count
+     UTF-16 units, in which every character beyond U+FFFF (most emoji, flags, their skin-tone
+     modifiers) takes two. So an emoji before a span would shift it by one: the offsets are
+     converted once, on arrival, and everything below works in UTF-16 units. */
+  function codePointToUnit(text) {
+    var at = [0];
+    for (var i = 0; i < text.length;) {
+      var c = text.charCodeAt(i);
+      var pair = c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00;
+      i += pair ? 2 : 1;
+      at.push(i);
+    }
+    return function (offset) { return at[Math.max(0, Math.min(at.length - 1, Number(offset) | 0))]; };
+  }
+
+  function inUnits(analysis) {
+    var text = String(analysis.text || "");
+    var unit = codePointToUnit(text);
+    function convert(list) {
+      return (list || []).map(function (x) { return Object.assign({}, x, { start: unit(x.start), end: unit(x.end) }); });
+    }
+    return Object.assign({}, analysis, { text: text, spans: convert(analysis.spans),
+                                         sentences: convert(analysis.sentences), claims: convert(analysis.claims) });
   }
 
   /* Split [0, n) at every span boundary (and sentence boundary). Each segment knows every span
@@ -71,7 +98,7 @@
   }
 
   function visibleSpans() {
-    var a = state.record.analysis;
+    var a = state.view;
     var n = a.text.length;
     var out = [];
     a.spans.forEach(function (s, i) {
@@ -87,7 +114,7 @@
 
   /* Check-worthy claims with their ranges clamped to the text; empty ones dropped. */
   function claimRanges() {
-    var a = state.record.analysis;
+    var a = state.view;
     var n = a.text.length;
     var out = [];
     (a.claims || []).forEach(function (c, i) {
@@ -103,7 +130,7 @@
   }
 
   function renderArticle(spans) {
-    var a = state.record.analysis;
+    var a = state.view;
     var text = a.text;
     var container = $("article");
     var layers = assignLayers(spans);
@@ -221,7 +248,7 @@
   function renderSentences() {
     var list = $("sentence-list");
     list.replaceChildren();
-    (state.record.analysis.sentences || []).forEach(function (s, i) {
+    (state.view.sentences || []).forEach(function (s, i) {
       var li = make("li", "sentence-item");
       var button = make("button", "sentence-button");
       button.type = "button";
@@ -232,7 +259,7 @@
       fill.style.setProperty("--v", String(Math.max(0, Math.min(1, Number(s.score)))));
       bar.appendChild(fill);
       var score = make("span", "sentence-score", fixed(s.score));
-      var text = make("span", "sentence-text", (s.text || state.record.analysis.text.slice(s.start, s.end)).trim());
+      var text = make("span", "sentence-text", (s.text || state.view.text.slice(s.start, s.end)).trim());
       button.append(bar, score, text);
       button.setAttribute("aria-label", "Sentence " + (i + 1) + ", score " + fixed(s.score) + ": " + text.textContent);
       button.addEventListener("click", function () { showSentence(i); });
@@ -242,7 +269,7 @@
   }
 
   function renderClaims() {
-    var a = state.record.analysis;
+    var a = state.view;
     var opts = state.record.options || {};
     var list = $("claim-list");
     var claims = a.claims || [];
@@ -292,7 +319,7 @@
   }
 
   function renderTargets() {
-    var a = state.record.analysis;
+    var a = state.view;
     var opts = state.record.options || {};
     var summary = a.target_summary || a.targets || {};
     var list = $("target-summary");
@@ -327,7 +354,7 @@
   }
 
   function renderTable(spans) {
-    var a = state.record.analysis;
+    var a = state.view;
     var body = $("span-table");
     body.replaceChildren();
     spans.slice().sort(function (x, y) { return x.start - y.start; }).forEach(function (s) {
@@ -345,7 +372,8 @@
       });
       var td = make("td");
       td.appendChild(go);
-      tr.append(th, make("td", null, pct(s.confidence)), make("td", null, s.start + "-" + s.end),
+      var given = state.record.analysis.spans[s.index];
+      tr.append(th, make("td", null, pct(s.confidence)), make("td", null, given.start + "-" + given.end),
                 make("td", null, s.target || "\u2014"), td);
       body.appendChild(tr);
     });
@@ -378,7 +406,7 @@
     var marks = coveringMarks(target);
     var tip = $("tooltip");
     if (!marks.length) { hideTip(); return; }
-    var a = state.record.analysis;
+    var a = state.view;
     tip.replaceChildren();
     marks.forEach(function (m) {
       var s = a.spans[Number(m.dataset.span)];
@@ -432,6 +460,7 @@
 
   function show(record) {
     state.record = record;
+    state.view = inUnits(record.analysis);
     state.hidden = new Set();
     var a = record.analysis;
     var opts = record.options || {};

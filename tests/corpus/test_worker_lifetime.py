@@ -1,0 +1,98 @@
+"""Worker processes of a batch run go when the batch process dies, whatever they were doing:
+still starting up, loading the model, or analysing. Each worker is frozen (SIGSTOP) at its
+phase, the batch process is killed with SIGKILL, then the worker is let go (SIGCONT): it must
+not carry on as an orphan."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from .conftest import write_jsonl
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses /proc and signals")
+
+
+def _workers(batch: psutil.Process) -> list[psutil.Process]:
+    """The batch process's pool workers (not multiprocessing's resource tracker)."""
+    out = []
+    for child in batch.children():
+        try:
+            if "spawn_main" in " ".join(child.cmdline()):
+                out.append(child)
+        except psutil.NoSuchProcess:
+            pass
+    return out
+
+
+def _maps_onnxruntime(p: psutil.Process) -> bool:
+    try:
+        return "onnxruntime" in Path(f"/proc/{p.pid}/maps").read_text()
+    except OSError:
+        return False
+
+
+def _store_grew(store: Path, start: int) -> bool:
+    return sum(p.stat().st_size for p in (store, Path(f"{store}.wal")) if p.exists()) > start
+
+
+def _group_gone(pgid: int, within: float) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@pytest.mark.parametrize("phase", ["spawning", "loading", "analysing"])
+def test_workers_exit_when_the_batch_process_is_killed(tmp_path, records, phase):
+    src = write_jsonl(tmp_path / "in.jsonl", [dict(r, id=f"{r['id']}-{k}") for k in range(4) for r in records])
+    store = tmp_path / "corpus.duckdb"
+    proc = subprocess.Popen([sys.executable, "-m", "propscan", "batch", str(src), "-o", str(store),
+                             "--workers", "2", "--commit-every", "1", "--no-progress"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    batch = psutil.Process(proc.pid)
+    frozen: list[psutil.Process] = []
+    try:
+        deadline = time.monotonic() + 300
+        while proc.poll() is None and time.monotonic() < deadline:
+            workers = _workers(batch)
+            if phase == "spawning":
+                ready = workers
+            elif phase == "loading":
+                ready = [w for w in workers if _maps_onnxruntime(w)]
+            else:
+                ready = workers if _store_grew(store, 0) else []
+            if ready:
+                for w in ready:
+                    try:
+                        w.suspend()
+                        frozen.append(w)
+                    except psutil.NoSuchProcess:
+                        pass
+                break
+            time.sleep(0.005)
+        assert frozen, f"no worker reached the {phase} phase while the run was alive"
+        proc.send_signal(signal.SIGKILL)   # the batch process only
+        proc.wait()
+        for w in frozen:
+            try:
+                w.resume()
+            except psutil.NoSuchProcess:
+                pass
+        assert _group_gone(proc.pid, within=60), f"a worker outlived the killed batch run ({phase})"
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
