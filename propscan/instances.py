@@ -1,7 +1,16 @@
-"""From the tagger's per-technique outputs to technique instances: one span per instance.
+"""From the tagger's outputs to technique instances: one span per instance.
 
-Each technique is decoded on its own channel, so spans of different techniques may overlap,
-nest or coincide, as in the annotators' data. Within one technique:
+Two sources of candidate instances, chosen by cross-validation when the model is trained
+(`InstanceConfig.source`):
+
+"spans" (what the shipped model uses): the any-span output is decoded into short spans with
+thresholds chosen for the span + technique task (not for SI, which rewards long spans), and
+the word-level span classifier (propscan/lexical.py, no encoder pass) names each span's
+technique; a span whose second most likely technique is likely enough carries that one too,
+as its own instance on the same characters.
+
+"channels": each technique is decoded on its own output of the tagger, so spans of different
+techniques may overlap, nest or coincide, as in the annotators' data. Within one technique:
 - hysteresis on the "inside technique k" probability: a run starts at a piece that reaches
   `high` and grows while neighbours stay above `low`, bridging at most `max_gap` pieces;
 - a run is cut where the "a span of k begins here" output reaches `begin`, so two instances
@@ -41,6 +50,9 @@ class Candidate:
 
 
 FEATURES = ("logit_mean", "logit_max", "logit_begin", "logit_any", "logit_lexical", "log_chars")
+# For "spans" candidates the same six slots hold: logit of the span's mean any-span probability,
+# of its maximum, whether it is the span's second technique (0/1), 0, logit of the word-level
+# classifier's probability of the technique, log of the length.
 
 
 def _logit(p: float) -> float:
@@ -51,29 +63,33 @@ def _logit(p: float) -> float:
 def _runs(inside: np.ndarray, begin: np.ndarray, cfg: TechniqueDecode) -> list[tuple[int, int]]:
     """Inclusive piece ranges of one technique's instances."""
     n = len(inside)
+    if n == 0 or cfg.high > 1:
+        return []
+    above = np.concatenate(([False], inside >= cfg.low, [False]))
+    edges = np.flatnonzero(above[1:] != above[:-1])
+    starts, ends = edges[0::2], edges[1::2] - 1           # maximal runs of pieces >= low
+    if len(starts) == 0:
+        return []
+    peaks = np.maximum.reduceat(inside, starts) if len(starts) else np.zeros(0)
     runs: list[list[int]] = []
-    i = 0
-    while i < n:
-        if inside[i] < cfg.low:
-            i += 1
+    for i, j, peak in zip(starts.tolist(), ends.tolist(), peaks.tolist()):
+        if peak < cfg.high:
             continue
-        j = i
-        while j + 1 < n and inside[j + 1] >= cfg.low:
-            j += 1
-        if inside[i:j + 1].max() >= cfg.high:
-            if runs and i - runs[-1][1] - 1 <= cfg.max_gap and begin[i] < cfg.begin:
-                runs[-1][1] = j
-            else:
-                runs.append([i, j])
-        i = j + 1
+        if runs and i - runs[-1][1] - 1 <= cfg.max_gap and begin[i] < cfg.begin:
+            runs[-1][1] = j
+        else:
+            runs.append([i, j])
+    if cfg.begin > 1:
+        return [(a, b) for a, b in runs]
+    # a begin peak inside a run starts a new instance
+    padded = np.concatenate(([-1.0], begin, [-1.0]))
+    peak = (begin >= cfg.begin) & (begin >= padded[:-2]) & (begin >= padded[2:])
     out = []
     for a, b in runs:
         cut = a
-        for k in range(a + 1, b + 1):
-            # a begin peak inside a run starts a new instance
-            if begin[k] >= cfg.begin and begin[k] >= begin[k - 1] and (k + 1 > b or begin[k] >= begin[k + 1]):
-                out.append((cut, k - 1))
-                cut = k
+        for k in (np.flatnonzero(peak[a + 1:b + 1]) + a + 1).tolist():
+            out.append((cut, k - 1))
+            cut = k
         out.append((cut, b))
     return out
 
@@ -94,6 +110,8 @@ def candidates(text: str, offsets: np.ndarray, scores: np.ndarray, configs: list
     if len(offsets) == 0:
         return out
     for k, cfg in enumerate(configs):
+        if cfg.high > 1:
+            continue
         inside, begin = scores[:, 1 + k], scores[:, 1 + n + k]
         spans: list[list[int]] = []
         for a, b in _runs(inside, begin, cfg):
@@ -140,20 +158,49 @@ class Calibrator:
 @dataclass
 class InstanceConfig:
     """The `techniques` entry of a model's config.json."""
-    decode: list[TechniqueDecode]
+    decode: list[TechniqueDecode]                  # per technique ("spans": only `keep` is read)
     calibrator: Calibrator | None = None
     repetition: dict = field(default_factory=dict)   # propscan/repetition.py settings
+    source: str = "channels"                       # or "spans" (see the module docstring)
+    span_decode: dict | None = None                # "spans": propscan.decoding.DecodeConfig fields
+    second: float = 1.01                           # "spans": least probability of a second technique
 
     @classmethod
     def from_dict(cls, data: dict, n: int) -> "InstanceConfig":
         decode = [TechniqueDecode(**d) for d in data.get("decode", [])] or [TechniqueDecode()] * n
         cal = data.get("calibrator")
-        return cls(decode, Calibrator(**cal) if cal else None, dict(data.get("repetition", {})))
+        return cls(decode, Calibrator(**cal) if cal else None, dict(data.get("repetition", {})),
+                   data.get("source", "channels"), data.get("span_decode"), float(data.get("second", 1.01)))
 
     def to_dict(self) -> dict:
         return {"decode": [asdict(d) for d in self.decode],
                 "calibrator": self.calibrator.to_dict() if self.calibrator else None,
-                "repetition": self.repetition}
+                "repetition": self.repetition, "source": self.source, "span_decode": self.span_decode,
+                "second": self.second}
+
+
+def span_candidates(text: str, offsets: np.ndarray, span_probs: np.ndarray, decode_cfg, second: float,
+                    lexical_probs) -> list[Candidate]:
+    """"spans" candidates: decoded spans, each with its most likely technique and, where the
+    second most likely reaches `second`, that one too."""
+    from propscan.decoding import decode
+
+    spans = decode(text, offsets, span_probs, decode_cfg)
+    if not spans:
+        return []
+    probs = lexical_probs([(s, e) for s, e, _ in spans])
+    out = []
+    for (s, e, _), row in zip(spans, probs):
+        lo = int(np.searchsorted(offsets[:, 1], s, side="right"))
+        hi = max(lo + 1, int(np.searchsorted(offsets[:, 0], e, side="left")))
+        seg = span_probs[lo:hi]
+        order = np.argsort(-row)
+        for rank, k in enumerate(order[:2].tolist()):
+            if rank == 1 and row[k] < second:
+                break
+            out.append(Candidate(s, e, k, np.array([_logit(seg.mean()), _logit(seg.max()), float(rank), 0.0,
+                                                    _logit(row[k]), math.log(e - s)], dtype=np.float32)))
+    return out
 
 
 def instances(text: str, offsets: np.ndarray, scores: np.ndarray, cfg: InstanceConfig,
@@ -161,9 +208,17 @@ def instances(text: str, offsets: np.ndarray, scores: np.ndarray, cfg: InstanceC
     """(start, end, technique index, confidence) for every instance kept, sorted by position.
 
     `lexical_probs(spans) -> [n_spans, n_techniques]` is the word-level span classifier, a
-    second opinion on each candidate's technique that costs no encoder pass."""
-    cands = candidates(text, offsets, scores, cfg.decode)
-    if lexical_probs is not None and cands and cfg.calibrator is not None and cfg.calibrator.lexical_weight:
+    second opinion on each candidate's technique that costs no encoder pass ("spans": the
+    only one). `scores[:, 0]` is the any-span probability."""
+    if cfg.source == "spans":
+        from propscan.decoding import DecodeConfig
+
+        cands = span_candidates(text, offsets, scores[:, 0], DecodeConfig(**cfg.span_decode), cfg.second,
+                                lexical_probs) if len(offsets) else []
+    else:
+        cands = candidates(text, offsets, scores, cfg.decode)
+    if cfg.source == "channels" and lexical_probs is not None and cands and cfg.calibrator is not None \
+            and cfg.calibrator.lexical_weight:
         probs = lexical_probs([(c.start, c.end) for c in cands])
         for c, row in zip(cands, probs):
             c.features[4] = _logit(row[c.technique])

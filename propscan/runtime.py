@@ -116,8 +116,9 @@ class Model:
     @property
     def lexical_classifier(self):
         """The word-level span classifier, where the per-technique calibration reads its opinion."""
-        cal = (self.config.techniques or {}).get("calibrator") or {}
-        if not cal.get("lexical_weight"):
+        techniques = self.config.techniques or {}
+        cal = techniques.get("calibrator") or {}
+        if not cal.get("lexical_weight") and techniques.get("source") != "spans":
             return None
         if self._lexical is None:
             from propscan.lexical import LexicalClassifier

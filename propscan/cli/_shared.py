@@ -11,10 +11,31 @@ import typer
 ModelOption = typer.Option(None, "--model", "-m", help="Model folder (default: $PROPSCAN_MODEL or the shipped model).")
 
 
-def load_analyzer(model: Optional[Path]):
+SetOption = typer.Option(None, "--set", help="KEY=JSON: replace an entry of the model's config.json in memory, "
+                         "e.g. --set techniques=null (the span-classifier pipeline). Repeatable.")
+
+
+def parse_overrides(items: Optional[list[str]]) -> dict | None:
+    import json
+
+    from propscan.errors import InputError
+
+    out = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        try:
+            if not sep or not key:
+                raise ValueError("no '='")
+            out[key.strip()] = json.loads(value)
+        except ValueError as e:
+            raise InputError(f"--set {item!r}: expected KEY=JSON ({e})") from None
+    return out or None
+
+
+def load_analyzer(model: Optional[Path], overrides: dict | None = None):
     from propscan.analyzer import Analyzer
 
-    return Analyzer(model)
+    return Analyzer(model, overrides=overrides)
 
 
 def report_failures(failures: list[str], total_label: str) -> None:

@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 
 from propscan.cli import app
-from propscan.cli._shared import ModelOption, load_analyzer, report_failures
+from propscan.cli._shared import ModelOption, SetOption, load_analyzer, parse_overrides, report_failures
 
 
 @app.command("evaluate")
@@ -18,6 +18,7 @@ def evaluate_cli(
     ids: Optional[Path] = typer.Option(None, "--ids", help="Only the articles whose ids this file lists, one a line "
                                        "(e.g. splits/ptc_train_heldout.txt, the held-out split)."),
     model: Optional[Path] = ModelOption,
+    overrides: Optional[list[str]] = SetOption,
 ) -> None:
     """Run the model on a folder and print the official SemEval-2020 Task 11 measures, the
     shape of the predicted spans beside the annotators', and how well confidences are calibrated."""
@@ -25,7 +26,8 @@ def evaluate_cli(
     from propscan.render import print_evaluation
     from propscan.tasks import evaluate
 
-    ev = evaluate(load_analyzer(model), articles_dir, gold, ids=read_id_list(ids) if ids else None)
+    ev = evaluate(load_analyzer(model, parse_overrides(overrides)), articles_dir, gold,
+                  ids=read_id_list(ids) if ids else None)
     if as_json:
         typer.echo(json.dumps(ev.to_dict(), indent=2))
     else:

@@ -179,7 +179,10 @@ def out_of_fold_scores(corpus: Corpus, ids: list[str], work: Path, config: Train
 def tune_on_folds(corpus: Corpus, ids: list[str], work: Path, config: TrainConfig, bf16: bool,
                   log: Callable[[str], None] = print) -> tuple[dict, object | None]:
     """Everything chosen after the networks are fitted, chosen on out-of-fold scores of `ids`
-    only: the config.json entries to set, and the Repetition detector (or None)."""
+    only: the config.json entries to set, and the Repetition detector (or None).
+
+    Both sources of instances (propscan/instances.py) are tuned, and the one with the better
+    out-of-fold span + technique F1 is kept."""
     from propscan.lexical import LexicalClassifier
     from propscan.training import tune
 
@@ -187,11 +190,20 @@ def tune_on_folds(corpus: Corpus, ids: list[str], work: Path, config: TrainConfi
     lexicals = {k: LexicalClassifier.load(work / f"fold{k + 1}/lexical.npz")
                 for k in range(config.tune_folds) if (work / f"fold{k + 1}/lexical.npz").exists()}
     span, _ = tune.tune_span_decoding(oof, corpus, log)
-    instances, cands = tune.tune_instances(oof, corpus, lexicals, log)
+    channels, channel_cands = tune.tune_instances(oof, corpus, lexicals, log)
+    spans, span_cands, share = tune.tune_span_instances(oof, corpus, lexicals, log)
+    scores = {name: tune.kept_full_task(cands, corpus, cfg)
+              for name, cfg, cands in (("channels", channels, channel_cands), ("spans", spans, span_cands))}
+    log("out-of-fold full-task F1 of the two sources: " + ", ".join(f"{k} {v:.4f}" for k, v in scores.items()))
+    instances, cands = (spans, span_cands) if scores["spans"] >= scores["channels"] else (channels, channel_cands)
     detector, settings = tune.tune_repetition(oof, corpus, cands, instances.calibrator, instances.decode,
                                               [corpus.articles[i].text for i in ids], log)
     instances.repetition = settings
-    return {**span, "techniques": instances.to_dict()}, (detector if settings["mode"] != "tagger" else None)
+    tuned = {**span, "techniques": instances.to_dict()}
+    if instances.source == "spans":
+        # the any-span output feeds both decodings; the instances' share wins
+        tuned["lexical_tagger_weight"] = share
+    return tuned, (detector if settings["mode"] != "tagger" else None)
 
 
 def train(train_dir: Path, out_dir: Path, dev_dir: Path | None = None, config: TrainConfig | None = None,

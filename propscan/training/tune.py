@@ -17,7 +17,8 @@ import numpy as np
 
 from propscan import metrics
 from propscan.decoding import DecodeConfig, decode
-from propscan.instances import Calibrator, Candidate, FEATURES, InstanceConfig, TechniqueDecode, _runs, candidates
+from propscan.instances import (Calibrator, Candidate, FEATURES, InstanceConfig, TechniqueDecode, candidates,
+                                span_candidates)
 from propscan.lexical import lexical_opinion
 from propscan.techniques import LABELS
 from propscan.training.data import Corpus
@@ -145,7 +146,8 @@ def _design(cands: list[Candidate], use_lexical: bool) -> np.ndarray:
     return np.hstack([X, onehot, onehot * X[:, :1]])
 
 
-def fit_calibrator(cands_by_article: dict, corpus: Corpus, log: Log = print, C: float = 1.0) -> Calibrator:
+def fit_calibrator(cands_by_article: dict, corpus: Corpus, log: Log = print, C: float = 1.0,
+                   lexical: bool | None = None) -> Calibrator:
     """Per-technique Platt scaling on shared span features, fitted on out-of-fold candidates.
     The word-level classifier's opinion is kept only if it lowers the out-of-fold log loss
     (2-fold by article inside the candidates)."""
@@ -167,7 +169,7 @@ def fit_calibrator(cands_by_article: dict, corpus: Corpus, log: Log = print, C: 
             yy = y[group == g]
             loss += -(yy * np.log(p) + (1 - yy) * np.log(1 - p)).sum()
         losses[use_lex] = loss / len(y)
-    use_lex = losses[True] < losses[False]
+    use_lex = losses[True] < losses[False] if lexical is None else lexical
     lr = LogisticRegression(C=C, max_iter=5000).fit(_design(cands, use_lex), y)
     w = lr.coef_[0]
     cal = Calibrator(coef=[float(v) for v in w[:len(FEATURES)]],
@@ -242,19 +244,86 @@ def tune_repetition(oof, corpus: Corpus, cands_by_article: dict, cal: Calibrator
     spans = {a: [(c.start, c.end, c.technique, float(p)) for c, p in zip(cands, conf[a])
                  if p >= decode_cfgs[c.technique].keep] for a, cands in cands_by_article.items()}
     gold = {a: [(s, e) for s, e, t in rows if t == "Repetition"] for a, rows in gold_all.items()}
-    best = None
+    n_gold = sum(len(v) for v in gold.values())
+    results = []
     for mode, threshold in [("tagger", 1.0)] + [(m, t) for m in ("union", "detector")
-                                                for t in np.arange(0.2, 0.81, 0.05)]:
+                                                for t in (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6)]:
         pred = {a: [(s, e) for s, e, k, _ in rep.combine(spans.get(a, []), scored.get(a, []), REPETITION,
                                                           float(threshold), mode) if k == REPETITION]
                 for a in oof}
-        score = metrics.span_identification(pred, gold)
-        if best is None or score.f1 > best[2].f1 + 1e-9:
-            best = (mode, round(float(threshold), 2), score)
-    mode, threshold, score = best
-    n_gold = sum(len(v) for v in gold.values())
+        results.append((mode, round(float(threshold), 2), metrics.span_identification(pred, gold)))
+    # as for every technique: counted like the annotators' spans (0.6-1.6x), best F1 among those
+    fair = [r for r in results if n_gold and 0.6 <= r[2].n_pred / n_gold <= 1.6]
+    mode, threshold, score = max(fair or results, key=lambda r: r[2].f1)
     log(f"Repetition: {mode} at {threshold}: out-of-fold F1 {score.f1:.3f} (P {score.precision:.3f} "
         f"R {score.recall:.3f}), {score.n_pred} spans for {n_gold} gold")
     every = [a for a in occ if occ[a]]
     model = rep.fit([np.stack([o.features for o in occ[a]]) for a in every], [ys[a] for a in every], df, n_docs)
     return model, {"mode": mode, "threshold": threshold}
+
+
+# -- "spans" instances: short spans from the any-span output, named by the word-level classifier
+
+def _cached_labeler(lexical, text: str, aid: str, cache: dict):
+    opinion = lexical_opinion(lexical, text)
+
+    def probs(spans: list[tuple[int, int]]) -> np.ndarray:
+        missing = [sp for sp in spans if (aid, *sp) not in cache]
+        if missing:
+            for sp, row in zip(missing, opinion(missing)):
+                cache[(aid, *sp)] = row
+        return np.stack([cache[(aid, *sp)] for sp in spans])
+    return probs
+
+
+def tune_span_instances(oof, corpus: Corpus, lexicals: dict, log: Log = print) -> tuple[InstanceConfig, dict, float]:
+    """Span decoding chosen for the span + technique task (out-of-fold full-task F1), the
+    second-technique threshold, calibration and keep thresholds. Returns the config, the
+    candidates it was chosen on, and the word-level tagger's share in the any-span output."""
+    gold_all = _gold(corpus, oof)
+    cache: dict = {}
+    labelers = {aid: _cached_labeler(lexicals[int(d["fold"][0])], corpus.articles[aid].text, aid, cache)
+                for aid, d in oof.items()}
+
+    def run(probs, cfg, second):
+        return {aid: span_candidates(corpus.articles[aid].text, oof[aid]["offsets"], probs[aid], cfg, second,
+                                     labelers[aid]) if len(oof[aid]["offsets"]) else [] for aid in oof}
+
+    def full(cands):
+        pred = {aid: [(c.start, c.end, LABELS[c.technique]) for c in cs] for aid, cs in cands.items()}
+        return metrics.full_task(pred, gold_all).overall
+
+    best = None
+    for a in (0.15, 0.3):
+        probs = {aid: (1 - a) * d["scores"][:, 0] + a * d["lexical"] for aid, d in oof.items()}
+        for high, frac, gap, split in itertools.product((0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6), (0.7, 1.0),
+                                                        (0, 2), (True,)):
+            cfg = DecodeConfig(high=high, low=round(high * frac, 3), max_gap=gap, split_lines=split)
+            score = full(run(probs, cfg, 1.01))
+            if best is None or score.f1 > best[2].f1:
+                best = (a, cfg, score, probs)
+    a, cfg, score, probs = best
+    log(f"span instances: out-of-fold full-task F1 {score.f1:.4f} (P {score.precision:.4f} R {score.recall:.4f}, "
+        f"{score.n_pred} spans for {score.n_gold} gold) with lexical share {a}, {cfg}")
+    best2 = (1.01, score)
+    for second in (0.15, 0.2, 0.25, 0.3, 0.35, 0.4):
+        sc = full(run(probs, cfg, second))
+        if sc.f1 > best2[1].f1:
+            best2 = (second, sc)
+    second = best2[0]
+    log(f"second technique at {second}: full-task F1 {best2[1].f1:.4f}")
+    cands = run(probs, cfg, second)
+    cal = fit_calibrator(cands, corpus, log, lexical=True)
+    keeps = tune_keep(cands, corpus, cal, [TechniqueDecode()] * len(LABELS), log)
+    return InstanceConfig(keeps, cal, {}, "spans", asdict(cfg), second), cands, a
+
+
+def kept_full_task(cands_by_article: dict, corpus: Corpus, cfg: InstanceConfig) -> float:
+    """Out-of-fold full-task F1 of the candidates a config keeps (after calibration)."""
+    gold = _gold(corpus, cands_by_article)
+    pred = {}
+    for aid, cands in cands_by_article.items():
+        conf = cfg.calibrator.confidence(cands) if cfg.calibrator else np.ones(len(cands))
+        pred[aid] = [(c.start, c.end, LABELS[c.technique]) for c, p in zip(cands, conf)
+                     if p >= cfg.decode[c.technique].keep]
+    return metrics.full_task(pred, gold).overall.f1
