@@ -90,7 +90,8 @@ class Analyzer:
             occ = self._repetition.score(text, piece_mean_fn(p.offsets, scores, rep, loaded))
             settings = self._instances.repetition
             found = combine(found, occ, rep, float(settings.get("threshold", 0.5)), settings["mode"])
-        spans = [Span(s, e, self.labels[k], round(conf, 4), text[s:e]) for s, e, k, conf in found]
+        spans = sorted((Span(s, e, self.labels[k], round(conf, 4), text[s:e]) for s, e, k, conf in found),
+                       key=lambda x: (x.start, x.end, x.technique))
         return spans, p.offsets, scores[:, 0]
 
     def classify(self, text: str, spans: list[tuple[int, int]]) -> np.ndarray:

@@ -26,12 +26,14 @@ SLOW = settings(suppress_health_check=[HealthCheck.function_scoped_fixture, Heal
 
 def check_analysis(a: Analysis, text: str) -> None:
     assert a.text == text
-    prev_end = 0
+    ends: dict[str, int] = {}
+    assert a.spans == sorted(a.spans, key=lambda s: (s.start, s.end, s.technique)), "spans out of order"
     for s in a.spans:
         assert 0 <= s.start < s.end <= len(text)
         assert text[s.start:s.end] == s.text
-        assert s.start >= prev_end, "spans overlap, repeat or are out of order"
-        prev_end = s.end
+        # spans of different techniques may overlap; two of the same technique never do
+        assert s.start >= ends.get(s.technique, 0), f"two {s.technique} spans overlap or repeat"
+        ends[s.technique] = s.end
         assert s.technique in LABELS
         assert 0.0 <= s.confidence <= 1.0
     for x in a.sentences:
@@ -73,11 +75,18 @@ def long_article(dev_articles, tokenizer, analyzer):
     pytest.fail("the dev articles are too short to build a long article")
 
 
-def test_a_long_article_over_several_windows_has_no_duplicate_or_overlapping_spans(analyzer, long_article):
+def test_a_long_article_over_several_windows_has_no_duplicate_or_overlapping_spans_of_one_technique(
+        analyzer, long_article):
     a = analyzer.analyze(Article(id="long", text=long_article))
     check_analysis(a, long_article)
-    keys = [(s.start, s.end) for s in a.spans]
+    keys = [(s.start, s.end, s.technique) for s in a.spans]
     assert len(keys) == len(set(keys))
+
+
+def test_the_tagger_gives_any_span_inside_and_begin_per_technique(analyzer, long_article):
+    p, scores = analyzer.model.piece_scores(long_article)
+    assert scores.shape == (len(p), 1 + 2 * len(LABELS))
+    assert np.isfinite(scores).all() and (scores >= 0).all() and (scores <= 1).all()
 
 
 def test_window_merging_gives_one_probability_per_piece(analyzer, long_article):

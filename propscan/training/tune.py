@@ -147,7 +147,7 @@ def _design(cands: list[Candidate], use_lexical: bool) -> np.ndarray:
 
 
 def fit_calibrator(cands_by_article: dict, corpus: Corpus, log: Log = print, C: float = 1.0,
-                   lexical: bool | None = None) -> Calibrator:
+                   lexical: bool | None = None) -> Calibrator | None:
     """Per-technique Platt scaling on shared span features, fitted on out-of-fold candidates.
     The word-level classifier's opinion is kept only if it lowers the out-of-fold log loss
     (2-fold by article inside the candidates)."""
@@ -159,6 +159,9 @@ def fit_calibrator(cands_by_article: dict, corpus: Corpus, log: Log = print, C: 
     y = np.array([_right(c, gold[a]) for a in aids for c in cands_by_article[a]], dtype=float)
     group = np.array([i % 2 for i, a in enumerate(aids) for _ in cands_by_article[a]])
     n = len(LABELS)
+    if len(set(y.tolist())) < 2 or any(len(set(y[group == g].tolist())) < 2 for g in (0, 1)):
+        log(f"calibrator: {len(y)} out-of-fold spans are too few to fit one; confidences stay uncalibrated")
+        return None
     losses = {}
     for use_lex in (False, True):
         X = _design(cands, use_lex)
@@ -187,7 +190,7 @@ def tune_keep(cands_by_article: dict, corpus: Corpus, cal: Calibrator, decode_cf
               log: Log = print) -> list[TechniqueDecode]:
     """Per technique, the least calibrated confidence a span needs to be shown (best F1)."""
     gold_all = _gold(corpus, cands_by_article)
-    conf = {a: cal.confidence(c) for a, c in cands_by_article.items()}
+    conf = {a: _confidence(cal, c) for a, c in cands_by_article.items()}
     out = []
     for k, label in enumerate(LABELS):
         gold = {a: [(s, e) for s, e, t in rows if t == label] for a, rows in gold_all.items()}
@@ -201,6 +204,12 @@ def tune_keep(cands_by_article: dict, corpus: Corpus, cal: Calibrator, decode_cf
         out.append(replace(decode_cfgs[k], keep=best[0]))
     log("keep thresholds: " + ", ".join(f"{LABELS[k][:12]} {d.keep}" for k, d in enumerate(out)))
     return out
+
+
+def _confidence(cal: Calibrator | None, cands: list[Candidate]) -> np.ndarray:
+    if cal is not None:
+        return cal.confidence(cands)
+    return np.array([1 / (1 + math.exp(-c.features[0])) for c in cands])
 
 
 def tune_instances(oof, corpus: Corpus, lexicals: dict, log: Log = print) -> tuple[InstanceConfig, dict]:
@@ -233,6 +242,12 @@ def tune_repetition(oof, corpus: Corpus, cands_by_article: dict, cal: Calibrator
         ys[aid] = rep.occurrence_labels(o, [(s, e) for s, e, t in gold_all[aid] if t == "Repetition"])
         folds[aid] = int(d["fold"][0])
     scored: dict[str, list] = {}
+    every = [a for a in occ if occ[a]]
+    labels = {int(v) for a in every for v in ys[a]}
+    if labels != {0, 1} or any({int(v) for a in every if folds[a] != f for v in ys[a]} != {0, 1}
+                               for f in set(folds.values())):
+        log("Repetition: too few annotated occurrences to fit the detector; the tagger's spans only")
+        return None, {"mode": "tagger", "threshold": 1.0}
     for f in sorted(set(folds.values())):
         train = [a for a in occ if folds[a] != f and occ[a]]
         model = rep.fit([np.stack([o.features for o in occ[a]]) for a in train], [ys[a] for a in train], df, n_docs)
@@ -240,7 +255,7 @@ def tune_repetition(oof, corpus: Corpus, cands_by_article: dict, cal: Calibrator
             if folds[a] == f:
                 z = np.stack([o.features for o in occ[a]]) @ model.coef if occ[a] else np.zeros(0)
                 scored[a] = [(o.start, o.end, float(p)) for o, p in zip(occ[a], 1 / (1 + np.exp(-z)))]
-    conf = {a: cal.confidence(c) for a, c in cands_by_article.items()}
+    conf = {a: _confidence(cal, c) for a, c in cands_by_article.items()}
     spans = {a: [(c.start, c.end, c.technique, float(p)) for c, p in zip(cands, conf[a])
                  if p >= decode_cfgs[c.technique].keep] for a, cands in cands_by_article.items()}
     gold = {a: [(s, e) for s, e, t in rows if t == "Repetition"] for a, rows in gold_all.items()}
@@ -257,7 +272,6 @@ def tune_repetition(oof, corpus: Corpus, cands_by_article: dict, cal: Calibrator
     mode, threshold, score = max(fair or results, key=lambda r: r[2].f1)
     log(f"Repetition: {mode} at {threshold}: out-of-fold F1 {score.f1:.3f} (P {score.precision:.3f} "
         f"R {score.recall:.3f}), {score.n_pred} spans for {n_gold} gold")
-    every = [a for a in occ if occ[a]]
     model = rep.fit([np.stack([o.features for o in occ[a]]) for a in every], [ys[a] for a in every], df, n_docs)
     return model, {"mode": mode, "threshold": threshold}
 
@@ -323,7 +337,7 @@ def kept_full_task(cands_by_article: dict, corpus: Corpus, cfg: InstanceConfig) 
     gold = _gold(corpus, cands_by_article)
     pred = {}
     for aid, cands in cands_by_article.items():
-        conf = cfg.calibrator.confidence(cands) if cfg.calibrator else np.ones(len(cands))
+        conf = _confidence(cfg.calibrator, cands)
         pred[aid] = [(c.start, c.end, LABELS[c.technique]) for c, p in zip(cands, conf)
                      if p >= cfg.decode[c.technique].keep]
     return metrics.full_task(pred, gold).overall.f1

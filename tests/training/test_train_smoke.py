@@ -11,18 +11,25 @@ from propscan.techniques import LABELS
 from tests.cli.conftest import run_propscan
 
 
-def test_train_three_articles_one_step_gives_a_loadable_model(train_dir, tmp_path):
+def test_train_six_articles_one_step_with_two_tuning_folds_gives_a_loadable_model(train_dir, tmp_path):
     out = tmp_path / "model"
-    res = run_propscan("train", train_dir, "-o", out, "--max-articles", "3", "--max-steps", "1", timeout=900)
+    held = tmp_path / "held.txt"
+    first = sorted(p.stem[len("article"):] for p in (train_dir / "articles").glob("article*.txt"))[0]
+    held.write_text(f"# held out\n{first}\n", encoding="utf-8")
+    res = run_propscan("train", train_dir, "-o", out, "--max-articles", "6", "--max-steps", "1",
+                       "--tune-folds", "2", "--holdout", held, timeout=1500)
     assert res.rc == 0, res.err[-3000:]
     assert "Traceback" not in res.err
-    assert "training on 3 articles" in res.out
+    assert "training on 6 articles" in res.out and "(1 held out)" in res.out
+    assert "fold 2/2 trained" in res.out and "out-of-fold full-task F1 of the two sources" in res.out
+    assert "CPU: " in res.out and "training finished in" in res.out
     assert f"model written to {out}" in res.out
     for name in REQUIRED:
         assert (out / name).is_file(), name
     config = json.loads((out / "config.json").read_text(encoding="utf-8"))
     assert config["labels"] == list(LABELS)
-    assert config["training"]["max_articles"] == 3 and config["training"]["max_steps"] == 1
+    assert config["training"]["max_articles"] == 6 and config["training"]["max_steps"] == 1
+    assert config["techniques"]["source"] in ("spans", "channels")
 
     analyzer = Analyzer(out)
     assert analyzer.version == config["version"]
