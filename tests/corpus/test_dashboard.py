@@ -60,7 +60,11 @@ def test_corpus_page_lists_articles_and_keeps_the_filters(client, records):
 def test_article_view_highlights_spans_with_escaped_text(client, analysed_store):
     r = client.get("/corpus/articles/tricky-1")
     assert r.status_code == 200
-    assert "<script>alert" not in r.text and "&lt;script&gt;alert(" in r.text
+    assert "<script>alert" not in r.text
+    # a span may start or end inside the tag's text: read the text with the highlights taken out
+    import re
+
+    assert "&lt;script&gt;alert(" in re.sub(r"<mark [^>]*>|</mark>", "", r.text)
     data = client.get("/corpus/api/articles/tricky-1").json()
     assert data["analysis"]["article_id"] == "tricky-1" and data["meta"]["source"] == "blog-c"
     assert r.text.count("<mark ") >= (1 if data["analysis"]["spans"] else 0)
