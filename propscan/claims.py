@@ -59,8 +59,11 @@ class ClaimDetector:
         self.tokenizer = load_tokenizer(self.path / "tokenizer.json")
         self._cls = self.tokenizer.token_to_id("[CLS]")
         self._sep = self.tokenizer.token_to_id("[SEP]")
+        # As the tagger does: one ONNX Runtime thread per call, and the sentences of one call to
+        # `scores` spread over `threads` Python threads.
+        self.threads = threads or min(2, os.cpu_count() or 1)
         opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads or min(2, os.cpu_count() or 1)
+        opts.intra_op_num_threads = 1
         opts.inter_op_num_threads = 1
         self._session = ort.InferenceSession(str(self.path / "claims.onnx"), opts,
                                              providers=["CPUExecutionProvider"])
@@ -74,24 +77,30 @@ class ClaimDetector:
         return self.config.threshold
 
     def scores(self, texts: list[str], batch: int = 64) -> np.ndarray:
-        """Probability that each text is a check-worthy claim."""
+        """Probability that each text is a check-worthy claim. Each text is scored alone: int8
+        activations are quantised per batch, so a text batched with others would score
+        differently with different neighbours (in another order, another file, the CLI or the
+        API). `batch` is kept for compatibility and ignored."""
         if not texts:
             return np.zeros(0, dtype=np.float32)
         encs = self.tokenizer.encode_batch([t or "" for t in texts], add_special_tokens=False)
-        seqs = [[self._cls] + e.ids[:self.config.max_len - 2] + [self._sep] for e in encs]
-        # Sort by length so each batch pads little; put the scores back in input order.
-        order = np.argsort([len(s) for s in seqs], kind="stable")
-        out = np.zeros(len(seqs), dtype=np.float32)
-        for k in range(0, len(order), batch):
-            idx = order[k:k + batch]
-            width = max(len(seqs[i]) for i in idx)
-            ids = np.zeros((len(idx), width), dtype=np.int64)
-            mask = np.zeros((len(idx), width), dtype=np.int64)
-            for r, i in enumerate(idx):
-                ids[r, :len(seqs[i])] = seqs[i]
-                mask[r, :len(seqs[i])] = 1
-            out[idx] = self._session.run(None, {"input_ids": ids, "attention_mask": mask})[0].reshape(-1)
-        return out
+        seqs = [tuple([self._cls] + e.ids[:self.config.max_len - 2] + [self._sep]) for e in encs]
+        unique = list(dict.fromkeys(seqs))   # a text given twice is scored once
+
+        def run(seq: tuple[int, ...]) -> float:
+            ids = np.array([seq], dtype=np.int64)
+            out = self._session.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids)})[0]
+            return float(out.reshape(-1)[0])
+
+        if self.threads > 1 and len(unique) > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(self.threads, "propscan-claims") as pool:
+                found = list(pool.map(run, unique))
+        else:
+            found = [run(seq) for seq in unique]
+        score = dict(zip(unique, found))
+        return np.array([score[seq] for seq in seqs], dtype=np.float32)
 
     def predict(self, texts: list[str]) -> list[bool]:
         return [bool(s >= self.threshold) for s in self.scores(texts)]

@@ -192,6 +192,14 @@ def evaluate(analyzer: Analyzer, folder: Path, gold_file: Path, progress: Progre
              if line.strip() and not line.startswith("article_id")][:1]
     with_technique = bool(first) and len(first[0].split("\t")) == 4
     gold_rows = read_rows(gold_file, with_technique)
+    from propscan.io.ptc import article_id_for
+
+    # the official scorer refuses mismatched sets: so do we, instead of dropping gold rows
+    missing = sorted({r.article_id for r in gold_rows} - {article_id_for(p) for p in article_paths(folder)})
+    if missing:
+        raise InputError(f"{gold_file}: gold rows for {len(missing)} article(s) not in {folder} "
+                         f"({', '.join(missing[:5])}{', ...' if len(missing) > 5 else ''}); give the folder "
+                         "of every gold article, or a gold file of this folder's articles only")
     result = RunResult()
     pred5 = predict_rows(analyzer, folder, result, progress, ids=ids, with_confidence=True)
     pred = [r[:4] for r in pred5]
@@ -219,5 +227,6 @@ def evaluate(analyzer: Analyzer, folder: Path, gold_file: Path, progress: Progre
                                               for aid, t, s, e, _ in pred5])
         spans = [LabelRow(r.article_id, r.start, r.end, None, r.line) for r in gold_rows]
         labelled = classify_rows(analyzer, folder, spans, RunResult())
-        ev.tc = metrics.technique_classification([r.technique for r in gold_rows], [t for _, t, _, _ in labelled])
+        ev.tc = metrics.technique_classification([r.technique for r in gold_rows], [t for _, t, _, _ in labelled],
+                                                 [(r.article_id, r.start, r.end) for r in gold_rows])
     return ev

@@ -45,7 +45,9 @@ training failure. It never prints a traceback for bad input.
   A span given several times gets a different technique each time.
 - `propscan evaluate ARTICLES_DIR GOLD.tsv` prints the official SemEval-2020 Task 11
   measures: SI for a 3-column gold file; SI, the full task and TC for a 4-column one
-  (`article_id<TAB>technique<TAB>start<TAB>end`).
+  (`article_id<TAB>technique<TAB>start<TAB>end`). In TC the rows of a span that carries several
+  techniques are aligned for the most matches, as the official scorer does. Gold rows for
+  articles that are not in ARTICLES_DIR are an error (exit 2), as in the official scorer.
 - `propscan analyze [FILE|-] [--json]` prints the article with highlighted spans, or the
   Analysis as JSON.
 """

@@ -187,6 +187,30 @@ def test_tc_with_no_spans_scores_zero():
     assert (tc.micro_f1, tc.n, tc.per_technique) == (0.0, 0, {})
 
 
+def test_tc_aligns_the_labels_of_a_span_with_several_techniques_for_the_most_matches():
+    # span x carries A and B, predicted B then A: two matches (by position it would be none)
+    x, y = ("1", 0, 5), ("1", 7, 9)
+    tc = technique_classification(["A", "B", "C"], ["B", "A", "A"], spans=[x, x, y])
+    assert tc.micro_f1 == approx(2 / 3)
+    a, b, c = tc.per_technique["A"], tc.per_technique["B"], tc.per_technique["C"]
+    assert (a.precision, a.recall, a.n_pred, a.n_gold) == (approx(1 / 2), 1.0, 2, 1)
+    assert (b.precision, b.recall) == (1.0, 1.0)
+    assert (c.precision, c.recall, c.n_pred, c.n_gold) == (0.0, 0.0, 0, 1)
+    # three labels on one span against three predictions, two of them right: A, C match; B, D do not
+    tc = technique_classification(["A", "B", "C"], ["C", "D", "A"], spans=[x, x, x])
+    assert tc.micro_f1 == approx(2 / 3)
+    assert tc.per_technique["D"].n_pred == 1 and tc.per_technique["D"].precision == 0.0
+    # the same label twice on a span matches twice only if predicted twice
+    assert technique_classification(["A", "A"], ["A", "B"], spans=[x, x]).micro_f1 == approx(1 / 2)
+    # rows of different spans are never swapped
+    assert technique_classification(["A", "B"], ["B", "A"], spans=[x, y]).micro_f1 == 0.0
+
+
+def test_tc_rejects_a_different_number_of_spans():
+    with pytest.raises(ValueError, match="2 gold labels but 1 spans"):
+        technique_classification(["A", "B"], ["A", "B"], spans=[("1", 0, 5)])
+
+
 def test_tc_rejects_a_different_number_of_predictions():
     with pytest.raises(ValueError, match="3 gold labels but 2 predictions"):
         technique_classification(["A", "B", "C"], ["A", "B"])

@@ -71,8 +71,16 @@ def test_article_summary_lists_the_most_targeted_entities_per_technique(finder, 
     assert summary, "the Guardian article should have targets"
     top = [t for items in summary.values() for t, _ in items]
     assert any("Guardian" in t for t in top), summary
+    # the summary counts what the spans say, and the JSON carries each span's own target
+    found = [s.target for s in analysis.spans]
+    assert any(found)
+    for technique, items in summary.items():
+        for target, n in items:
+            assert n == sum(1 for s in analysis.spans if s.technique == technique and s.target == target)
     data = analysis.to_dict()
-    assert data["targets"] and all("target" in s for s in data["spans"] if s.get("target"))
+    assert [s.get("target") for s in data["spans"]] == found
+    assert data["targets"] == {t: [{"target": x, "spans": n} for x, n in v] for t, v in summary.items()}
+    assert Analysis.from_dict(data).spans == analysis.spans
 
 
 def test_target_matching_accepts_surnames_and_alternatives_only():

@@ -65,6 +65,75 @@ def test_evaluate_with_technique_labels_adds_full_task_and_tc(cli, train_dir, tm
     assert "Full task" in res.out and "TC (micro-F1" in res.out
 
 
+def _rows(path):
+    return [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_evaluate_gives_the_known_answer_for_a_gold_made_from_the_predictions(cli, train_dir, tmp_path):
+    """Gold = the model's own predicted spans and techniques, one technique then changed: SI and
+    the full task's spans match exactly, and TC is right on every span but the changed one."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for p in sorted((train_dir / "articles").glob("article*.txt"))[:3]:
+        shutil.copy(p, folder / p.name)
+    pred = tmp_path / "pred.tsv"
+    assert cli("predict", folder, "-o", pred).rc == 0
+    rows = _rows(pred)
+    assert len(rows) >= 2, "the model should find spans in three training articles"
+    # one row per span, so that each gold span has exactly the technique predicted for it
+    seen, gold_rows = set(), []
+    for aid, tech, start, end in rows:
+        if (aid, start, end) not in seen:
+            seen.add((aid, start, end))
+            gold_rows.append([aid, tech, start, end])
+    gold = tmp_path / "gold.tsv"
+    gold.write_text("article_id\ttechnique\tstart\tend\n" + "".join("\t".join(r) + "\n" for r in gold_rows),
+                    encoding="utf-8")
+    data = json.loads(cli("evaluate", folder, gold, "--json").out)
+    assert data["tc"]["n"] == len(gold_rows) and data["tc"]["micro_f1"] == 1.0
+    assert data["si"]["precision"] == data["si"]["recall"] == data["si"]["f1"] == 1.0
+    assert data["full"]["overall"]["recall"] == 1.0     # every gold span predicted with its technique
+    # change the technique of the first gold span to one the model predicted nowhere
+    other = next(t for t in LABELS if t not in {r[1] for r in rows})
+    gold_rows[0][1] = other
+    gold.write_text("".join("\t".join(r) + "\n" for r in gold_rows), encoding="utf-8")
+    data = json.loads(cli("evaluate", folder, gold, "--json").out)
+    n = len(gold_rows)
+    assert data["tc"]["micro_f1"] == (n - 1) / n
+    assert data["si"]["f1"] == 1.0                      # the spans did not move
+    assert data["full"]["overall"]["recall"] < 1.0      # that span's technique was never predicted
+    assert data["full"]["per_technique"][other]["recall"] == 0.0
+
+
+def test_tc_aligns_the_techniques_of_a_span_given_several_times(cli, train_dir, tmp_path):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    src = sorted((train_dir / "articles").glob("article*.txt"))[0]
+    shutil.copy(src, folder / src.name)
+    aid = src.stem[len("article"):]
+    start, end = 0, len(src.read_text(encoding="utf-8").split("\n")[0])   # the title line
+    spans = tmp_path / "spans.tsv"
+    spans.write_text(f"{aid}\t{start}\t{end}\n{aid}\t{start}\t{end}\n", encoding="utf-8")
+    out = tmp_path / "labels.tsv"
+    assert cli("classify", folder, spans, "-o", out).rc == 0
+    (_, first, *_), (_, second, *_) = _rows(out)
+    assert first != second
+    gold = tmp_path / "gold.tsv"   # the same two techniques on that span, in the other order
+    gold.write_text(f"{aid}\t{second}\t{start}\t{end}\n{aid}\t{first}\t{start}\t{end}\n", encoding="utf-8")
+    data = json.loads(cli("evaluate", folder, gold, "--json").out)
+    assert data["tc"]["n"] == 2 and data["tc"]["micro_f1"] == 1.0
+
+
+def test_gold_rows_for_articles_missing_from_the_folder_are_an_error(cli, three_dev_articles, ptc_dir, tmp_path):
+    ids = {a.id for a in read_articles(three_dev_articles)}
+    gold = gold_for(ptc_dir / "dev" / "spans.tsv", ids, tmp_path / "gold.tsv")
+    with gold.open("a", encoding="utf-8") as fh:
+        fh.write("999999999\t0\t5\n")
+    [line] = assert_clean_failure(cli("evaluate", three_dev_articles, gold), str(gold), "999999999",
+                                  "not in", rc=2)
+    assert "1 article(s)" in line
+
+
 def test_a_missing_gold_file_is_one_line(cli, three_dev_articles, tmp_path):
     res = cli("evaluate", three_dev_articles, tmp_path / "gold.tsv")
     [line] = assert_clean_failure(res, str(tmp_path / "gold.tsv"), "no such file", rc=2)

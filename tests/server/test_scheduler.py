@@ -123,3 +123,22 @@ def test_close_stops_the_slots_and_fails_what_is_queued():
     with pytest.raises(RuntimeError):
         s.submit(["x"], work)
     s.close()   # idempotent
+
+
+def test_the_app_stops_its_analysis_and_fetch_threads_when_it_shuts_down(make_app):
+    from fastapi.testclient import TestClient
+
+    def ours():
+        return {t for t in threading.enumerate() if t.name.startswith(("propscan-analysis", "propscan-fetch"))}
+
+    before = ours()
+    app = make_app()
+    with TestClient(app) as c:
+        assert c.post("/api/v1/analyses", json={"text": "They are traitors.", "save": False}).status_code == 201
+        threads = ours() - before
+        assert threads
+    for t in threads:
+        t.join(WAIT)
+    assert not any(t.is_alive() for t in threads)
+    with TestClient(app) as c:   # started again with the next lifespan (as schemathesis does)
+        assert c.post("/api/v1/analyses", json={"text": "They are traitors.", "save": False}).status_code == 201
