@@ -10,7 +10,7 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import StrictBool, BaseModel, ConfigDict, Field, field_validator, model_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from propscan.domain import Analysis, Article
@@ -76,10 +76,10 @@ class AnalyzeRequest(BaseModel):
                              description="Keep only spans with at least this confidence.")
     techniques: Optional[list[TechniqueLabel]] = Field(  # type: ignore[valid-type]
         None, max_length=len(LABELS), description="Keep only spans of these techniques (default: all).")
-    save: bool = Field(True, description="Save the analysis and give it a permalink.")
-    claims: bool = Field(False, description="Also find the check-worthy claims (sentences stating a fact worth "
+    save: StrictBool = Field(True, description="Save the analysis and give it a permalink.")
+    claims: StrictBool = Field(False, description="Also find the check-worthy claims (sentences stating a fact worth "
                                             "checking). Off by default: it runs a second model.")
-    targets: bool = Field(False, description="Also find the entity or group each span is aimed at, and the most "
+    targets: StrictBool = Field(False, description="Also find the entity or group each span is aimed at, and the most "
                                              "targeted per technique. Off by default: it needs spaCy "
                                              "(pip install 'propscan[claims]'); without it, 400 `targets_unavailable`.")
 
