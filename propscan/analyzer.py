@@ -13,7 +13,6 @@ the span classifier: it reads the whole span with its context.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +25,19 @@ from propscan.instances import InstanceConfig, instances
 from propscan.lexical import lexical_opinion
 from propscan.runtime import Model
 from propscan.sentences import sentence_ranges
+
+
+def distinct_labels(keys: list, probs: np.ndarray, labels: list[str]) -> list[tuple[str, float]]:
+    """The most likely technique of each row; when the same span (key) comes several times (a
+    span that carries several techniques), each repeat gets the next most likely technique."""
+    seen: dict = defaultdict(int)
+    out = []
+    for key, row in zip(keys, probs):
+        rank = seen[key]
+        seen[key] += 1
+        k = int(np.argsort(-row)[min(rank, len(row) - 1)])
+        out.append((labels[k], float(row[k])))
+    return out
 
 
 class Analyzer:
@@ -106,17 +118,8 @@ class Analyzer:
         return self.model.technique_probs([text[s:e] for s, e in spans], contexts, feats)
 
     def classify_labels(self, text: str, spans: list[tuple[int, int]]) -> list[tuple[str, float]]:
-        """One technique per span. When the same span is asked for several times (a span that
-        carries several techniques), each repeat gets the next most likely technique."""
-        probs = self.classify(text, spans)
-        seen: dict[tuple[int, int], int] = defaultdict(int)
-        out = []
-        for (s, e), row in zip(spans, probs):
-            rank = seen[(s, e)]
-            seen[(s, e)] += 1
-            k = int(np.argsort(-row)[min(rank, len(row) - 1)])
-            out.append((self.labels[k], float(row[k])))
-        return out
+        """One technique per span (see distinct_labels)."""
+        return distinct_labels(spans, self.classify(text, spans), self.labels)
 
     # -- the whole analysis -----------------------------------------------------------------
 

@@ -56,43 +56,53 @@ def _pad_rows(rows: list[np.ndarray]) -> np.ndarray:
     return out
 
 
-def fit_tagger(encoder: str, windows, epochs: int, lr: float, batch: int, seed: int,
-               bf16: bool = True, max_steps: int | None = None, log: Log = print,
-               aux_weight: float = 1.0) -> Tagger:
-    seed_everything(seed)
-    model = Tagger(encoder)
+def _fit(model, n_items: int, batch_loss, epochs: int, lr: float, batch: int, seed: int,
+         max_steps: int | None, log: Log, name: str, log_every: int = 0):
+    """AdamW with linear warm-up and decay over shuffled batches of `n_items` examples;
+    `batch_loss(indices)` returns the loss of one batch."""
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
-    steps_per_epoch = math.ceil(len(windows) / batch)
+    steps_per_epoch = math.ceil(n_items / batch)
     total = steps_per_epoch * epochs if max_steps is None else min(max_steps, steps_per_epoch * epochs)
     sched = _schedule(opt, total)
     rng = np.random.default_rng(seed)
     step = 0
     model.train()
     for epoch in range(epochs):
-        order = rng.permutation(len(windows))
+        order = rng.permutation(n_items)
         t0, running, done = time.time(), 0.0, 0
         for k in range(steps_per_epoch):
             if step >= total:
                 break
-            idx = order[k * batch:(k + 1) * batch]
-            x = torch.from_numpy(_pad([windows[i][0] for i in idx], 0))
-            m = torch.from_numpy(_pad([windows[i][1] for i in idx], 0))
-            y = torch.from_numpy(_pad_rows([windows[i][2] for i in idx]))
-            with _autocast(bf16):
-                logits = model.all_logits(x, m).float()
-            valid = y[..., 0] >= 0
-            # any-span output + the per-technique inside and begin outputs (what predict decodes)
-            loss = F.binary_cross_entropy_with_logits(logits[..., 0][valid], y[..., 0][valid]) + \
-                aux_weight * F.binary_cross_entropy_with_logits(logits[..., 1:][valid], y[..., 1:][valid])
+            loss = batch_loss(order[k * batch:(k + 1) * batch])
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step(); sched.step(); opt.zero_grad()
             running += loss.item(); step += 1; done += 1
-            if step % 50 == 0:
-                log(f"  tagger epoch {epoch + 1} step {step}/{total} loss {running / done:.4f}")
-        log(f"tagger epoch {epoch + 1}/{epochs} done in {time.time() - t0:.0f}s, loss {running / max(1, done):.4f}")
+            if log_every and step % log_every == 0:
+                log(f"  {name} epoch {epoch + 1} step {step}/{total} loss {running / done:.4f}")
+        log(f"{name} epoch {epoch + 1}/{epochs} done in {time.time() - t0:.0f}s, loss {running / max(1, done):.4f}")
     model.eval()
     return model
+
+
+def fit_tagger(encoder: str, windows, epochs: int, lr: float, batch: int, seed: int,
+               bf16: bool = True, max_steps: int | None = None, log: Log = print,
+               aux_weight: float = 1.0) -> Tagger:
+    seed_everything(seed)
+    model = Tagger(encoder)
+
+    def batch_loss(idx):
+        x = torch.from_numpy(_pad([windows[i][0] for i in idx], 0))
+        m = torch.from_numpy(_pad([windows[i][1] for i in idx], 0))
+        y = torch.from_numpy(_pad_rows([windows[i][2] for i in idx]))
+        with _autocast(bf16):
+            logits = model.all_logits(x, m).float()
+        valid = y[..., 0] >= 0
+        # any-span output + the per-technique inside and begin outputs
+        return F.binary_cross_entropy_with_logits(logits[..., 0][valid], y[..., 0][valid]) + \
+            aux_weight * F.binary_cross_entropy_with_logits(logits[..., 1:][valid], y[..., 1:][valid])
+
+    return _fit(model, len(windows), batch_loss, epochs, lr, batch, seed, max_steps, log, "tagger", 50)
 
 
 def fit_classifier(encoder: str, tokenizer, examples: list[SpanExample], epochs: int, lr: float,
@@ -100,35 +110,19 @@ def fit_classifier(encoder: str, tokenizer, examples: list[SpanExample], epochs:
                    max_steps: int | None = None, log: Log = print) -> Classifier:
     seed_everything(seed)
     model = Classifier(encoder)
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
     examples = [e for e in examples if e.label >= 0]
     pairs = pair_tokenizer(tokenizer, pair_len)
-    steps_per_epoch = math.ceil(len(examples) / batch)
-    total = steps_per_epoch * epochs if max_steps is None else min(max_steps, steps_per_epoch * epochs)
-    sched = _schedule(opt, total)
-    rng = np.random.default_rng(seed)
-    step = 0
-    model.train()
-    for epoch in range(epochs):
-        order = rng.permutation(len(examples))
-        t0, running, done = time.time(), 0.0, 0
-        for k in range(steps_per_epoch):
-            if step >= total:
-                break
-            chunk = [examples[i] for i in order[k * batch:(k + 1) * batch]]
-            ids, mask, types = pair_batch(pairs, [e.span for e in chunk], [e.context for e in chunk])
-            feats = torch.from_numpy(np.stack([e.features for e in chunk]))
-            y = torch.tensor([e.label for e in chunk])
-            with _autocast(bf16):
-                logits = model.logits(torch.from_numpy(ids), torch.from_numpy(mask), torch.from_numpy(types), feats)
-            loss = F.cross_entropy(logits.float(), y)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step(); sched.step(); opt.zero_grad()
-            running += loss.item(); step += 1; done += 1
-        log(f"classifier epoch {epoch + 1}/{epochs} done in {time.time() - t0:.0f}s, loss {running / max(1, done):.4f}")
-    model.eval()
-    return model
+
+    def batch_loss(idx):
+        chunk = [examples[i] for i in idx]
+        ids, mask, types = pair_batch(pairs, [e.span for e in chunk], [e.context for e in chunk])
+        feats = torch.from_numpy(np.stack([e.features for e in chunk]))
+        y = torch.tensor([e.label for e in chunk])
+        with _autocast(bf16):
+            logits = model.logits(torch.from_numpy(ids), torch.from_numpy(mask), torch.from_numpy(types), feats)
+        return F.cross_entropy(logits.float(), y)
+
+    return _fit(model, len(examples), batch_loss, epochs, lr, batch, seed, max_steps, log, "classifier")
 
 
 @torch.no_grad()

@@ -13,7 +13,8 @@ import numpy as np
 import torch
 
 from propscan import metrics
-from propscan.decoding import DecodeConfig, decode
+from propscan.analyzer import distinct_labels
+from propscan.decoding import DecodeConfig
 from propscan.errors import TrainingError
 from propscan.techniques import LABELS
 from propscan.tokens import load_tokenizer
@@ -160,7 +161,7 @@ def out_of_fold_scores(corpus: Corpus, ids: list[str], work: Path, config: Train
             fit_tagger_dir(corpus, sorted(set(ids) - set(held)), tokenizer, fold_dir, config, bf16, log)
             log(f"fold {k + 1}/{len(folds)} trained in {(time.time() - t0) / 60:.1f} min")
         with Model(fold_dir, overrides={"lexical_tagger_weight": 0.0}) as model:
-            from propscan.lexical import LexicalClassifier, LexicalTagger
+            from propscan.lexical import LexicalTagger
 
             lex = LexicalTagger.load(fold_dir / "lexical_tagger.npz") if (fold_dir / "lexical_tagger.npz").exists() else None
             for aid in held:
@@ -265,8 +266,6 @@ def _write_config(out_dir: Path, settings: dict, config: TrainConfig) -> None:
 def cross_validate_classifier(train_dir: Path, folds: int = 5, config: TrainConfig | None = None,
                               log: Callable[[str], None] = print, holdout: Path | None = None) -> dict:
     """TC micro-F1 with article-grouped k-fold cross-validation on a training split."""
-    from propscan.training.data import LABEL_INDEX
-
     config = config or TrainConfig()
     config.encoder = config.encoder or default_encoder()
     torch.set_num_threads(config.threads)
@@ -276,7 +275,7 @@ def cross_validate_classifier(train_dir: Path, folds: int = 5, config: TrainConf
     ids = _article_ids(corpus, config.max_articles, read_ids(holdout))
     rng = np.random.default_rng(config.seed)
     order = list(rng.permutation(ids))
-    gold_all, pred_all = [], []
+    gold_all, pred_all, keys_all = [], [], []
     for k in range(folds):
         held = set(order[k::folds])
         train_ex = span_examples(corpus, set(ids) - held)
@@ -290,13 +289,15 @@ def cross_validate_classifier(train_dir: Path, folds: int = 5, config: TrainConf
             w = config.lexical_weight
             probs = (1 - w) * probs + w * lexical.predict_proba(
                 [e.span for e in test_ex], [e.context for e in test_ex], np.stack([e.features for e in test_ex]))
-        pred = _distinct_labels(test_ex, probs)
+        pred = [t for t, _ in distinct_labels([(e.article_id, e.start, e.end) for e in test_ex], probs, list(LABELS))]
         gold = [LABELS[e.label] for e in test_ex]
-        fold = metrics.technique_classification(gold, pred)
+        keys = [(e.article_id, e.start, e.end) for e in test_ex]
+        fold = metrics.technique_classification(gold, pred, spans=keys)
         log(f"fold {k + 1}/{folds}: TC micro-F1 {fold.micro_f1:.4f} on {fold.n} spans")
         gold_all += gold
         pred_all += pred
-    total = metrics.technique_classification(gold_all, pred_all)
+        keys_all += keys
+    total = metrics.technique_classification(gold_all, pred_all, spans=keys_all)
     log(f"{folds}-fold TC micro-F1 {total.micro_f1:.4f} on {total.n} spans")
     return {"micro_f1": total.micro_f1, "n": total.n,
             "per_technique": {t: s.to_dict() for t, s in total.per_technique.items()}}
@@ -309,15 +310,3 @@ def fit_lexical_on(examples, config: TrainConfig):
     return fit_lexical([e.span for e in labelled], [e.context for e in labelled],
                        np.stack([e.features for e in labelled]), [e.label for e in labelled],
                        len(LABELS), config.lexical_c)
-
-
-def _distinct_labels(examples, probs) -> list[str]:
-    """Same rule as Analyzer.classify_labels: repeats of one span get successive techniques."""
-    seen: dict[tuple, int] = {}
-    out = []
-    for e, row in zip(examples, probs):
-        key = (e.article_id, e.start, e.end)
-        rank = seen.get(key, 0)
-        seen[key] = rank + 1
-        out.append(LABELS[int(np.argsort(-row)[min(rank, len(row) - 1)])])
-    return out
