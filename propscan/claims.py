@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from propscan.domain import Analysis, Claim
+from propscan.enrich import Context, register
 from propscan.errors import ModelError
 from propscan.tokens import load_tokenizer
 
@@ -187,3 +188,13 @@ def enrich(analysis: Analysis, detector: ClaimDetector | None = None, nlp: Any =
     detector = detector or ClaimDetector()
     ranges = [(s.start, s.end) for s in analysis.sentences]
     return replace(analysis, claims=detector.claims(analysis.text, ranges, nlp, doc))
+
+
+@register("claims")
+def claims_layer(analysis: Analysis, ctx: Context) -> Analysis:
+    """The `claims` layer: mentions come from the article's spaCy parse when it has named
+    entities, else from regular expressions."""
+    doc = ctx.doc
+    if doc is not None and not doc.has_annotation("ENT_IOB"):
+        doc = None
+    return enrich(analysis, ctx.resources.claim_detector(), None, doc)

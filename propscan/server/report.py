@@ -10,7 +10,7 @@ import base64
 import hashlib
 from typing import Any
 
-from propscan.server.api import techniques_payload
+from propscan.server.payloads import techniques_payload
 from propscan.server.templating import fill, html_text, script_json, static, template
 
 
