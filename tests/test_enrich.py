@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from propscan import enrich
+from propscan import enrich, layers
 from propscan.domain import Analysis, Sentence, Span
 from propscan.sentences import sentence_ranges
 from propscan.errors import InputError
@@ -45,7 +45,7 @@ def scratch_layer():
         return replace(analysis, spans=[replace(s, voice="author") for s in analysis.spans])
 
     yield seen
-    enrich._REGISTRY.pop("scratch-test")
+    layers._REGISTRY.pop("scratch-test")
 
 
 def test_the_built_in_layers_are_registered_in_run_order():

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from propscan.cli import app
+from propscan.cli._app import app
 
 ClaimsModelOption = typer.Option(None, "--claims-model",
                                  help="Claims model folder (default: $PROPSCAN_CLAIMS_MODEL or the shipped one).")

@@ -163,7 +163,7 @@ def run_batch(inputs: Iterable[str | Path], store: str | Path, *, fmt: str = "au
     else ONNX Runtime's default for one process). `layers`: enrichers (propscan.enrich) to
     apply to each article, e.g. ("targets",); their span fields are stored."""
     from propscan.enrich import Resources, check_names, enrichers
-    from propscan import __version__
+    from propscan._version import __version__
 
     inputs = [Path(p) for p in inputs]
     if not inputs:
