@@ -21,16 +21,11 @@ from typing import Any, Iterable
 from propscan import techniques
 from propscan.corpus._deps import need
 from propscan.domain import Analysis, Article, Sentence, Span
-from propscan.errors import InputError, PropscanError
+from propscan.errors import InputError, StoreError
 
 SCHEMA_VERSION = 2
 """1: first release. 2: `spans` gained `target`, `voice` and `speaker` (nullable); a version-1
 DuckDB store gains them when a batch run opens it, and Parquet batches without them read as NULL."""
-
-
-class StoreError(PropscanError):
-    code = "E030"
-    exit_code = 5
 
 
 SCHEMA = """

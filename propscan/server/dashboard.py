@@ -24,6 +24,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from propscan import techniques
+from propscan.server.problems import ApiError
 
 router = APIRouter()
 
@@ -61,27 +62,22 @@ def _store_path(request: Request) -> Path | None:
     return Path(path) if path else None
 
 
-class _Problem(Exception):
-    def __init__(self, status: int, code: str, message: str):
-        self.status, self.code, self.message = status, code, message
-
-
 def _connect(request: Request):
     from propscan.corpus.store import StoreError, connect_read
 
     path = _store_path(request)
     if path is None:
-        raise _Problem(404, "E031", "no corpus store is configured; start the server with "
-                                    "PROPSCAN_STORE=/path/to/store.duckdb")
+        raise ApiError("no corpus store is configured; start the server with "
+                       "PROPSCAN_STORE=/path/to/store.duckdb", code="E031")
     try:
         return connect_read(path)
     except StoreError as err:
         busy = "batch run may be writing" in err.message
-        raise _Problem(503 if busy else 404, err.code, err.message) from None
+        raise ApiError(err.message, code=err.code, status=503 if busy else None) from None
 
 
-def _json_problem(p: _Problem) -> JSONResponse:
-    return JSONResponse({"error": {"status": p.status, "code": p.code, "message": p.message}}, status_code=p.status)
+def _json_problem(p: ApiError) -> JSONResponse:
+    return JSONResponse(p.body(), status_code=p.status)
 
 
 def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
@@ -91,7 +87,7 @@ def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
     return HTMLResponse(doc, status_code=status, headers={"content-security-policy": CSP})
 
 
-def _html_problem(p: _Problem) -> HTMLResponse:
+def _html_problem(p: ApiError) -> HTMLResponse:
     return _page("Corpus", f"<h1>Corpus</h1><p><strong>{e(p.message)}</strong></p>", p.status)
 
 
@@ -103,7 +99,7 @@ def _parse_date(value: str | None, name: str) -> _dt.date | None:
     try:
         return _dt.date.fromisoformat(value)
     except ValueError:
-        raise _Problem(400, "E001", f"{name} must be a date like 2019-03-31, got {value!r}") from None
+        raise ApiError(f"{name} must be a date like 2019-03-31, got {value!r}", code="E001") from None
 
 
 def _filters(source: str | None, technique: str | None, date_from: str | None, date_to: str | None,
@@ -114,8 +110,8 @@ def _filters(source: str | None, technique: str | None, date_from: str | None, d
         args.append(source)
     if technique:
         if technique not in techniques.BY_LABEL:
-            raise _Problem(400, "E001", f"unknown technique {technique!r}; expected one of: "
-                                        + ", ".join(techniques.LABELS))
+            raise ApiError(f"unknown technique {technique!r}; expected one of: " + ", ".join(techniques.LABELS),
+                           code="E001")
         where.append("a.article_id IN (SELECT article_id FROM spans WHERE technique = ?)")
         args.append(technique)
     d0, d1 = _parse_date(date_from, "date_from"), _parse_date(date_to, "date_to")
@@ -138,7 +134,7 @@ SORTS = {"score": "a.score DESC, a.article_id", "date": "a.day DESC NULLS LAST, 
 def query_articles(con, *, source=None, technique=None, date_from=None, date_to=None, q=None,
                    sort="score", limit=PAGE_SIZE, offset=0) -> dict[str, Any]:
     if sort not in SORTS:
-        raise _Problem(400, "E001", f"sort must be one of {', '.join(SORTS)}")
+        raise ApiError(f"sort must be one of {', '.join(SORTS)}", code="E001")
     where, args = _filters(source, technique, date_from, date_to, q)
     total = con.execute(f"SELECT count(*) FROM articles a WHERE {where}", args).fetchone()[0]
     rows = con.execute(
@@ -169,7 +165,7 @@ def summary(con) -> dict[str, Any]:
 def api_summary(request: Request):
     try:
         con = _connect(request)
-    except _Problem as p:
+    except ApiError as p:
         return _json_problem(p)
     try:
         return summary(con)
@@ -188,7 +184,7 @@ def api_articles(request: Request, source: str | None = None, technique: str | N
                                   date_to=date_to, q=q, sort=sort, limit=limit, offset=offset)
         finally:
             con.close()
-    except _Problem as p:
+    except ApiError as p:
         return _json_problem(p)
 
 
@@ -201,7 +197,7 @@ def _load(request: Request, article_id: str):
     finally:
         con.close()
     if found is None:
-        raise _Problem(404, "E032", f"no article {article_id!r} in the store")
+        raise ApiError(f"no article {article_id!r} in the store", code="E032")
     return found
 
 
@@ -209,7 +205,7 @@ def _load(request: Request, article_id: str):
 def api_article(request: Request, article_id: str):
     try:
         meta, analysis = _load(request, article_id)
-    except _Problem as p:
+    except ApiError as p:
         return _json_problem(p)
     return {"meta": meta, "analysis": analysis.to_dict()}
 
@@ -240,7 +236,7 @@ def corpus_page(request: Request, source: str | None = None, technique: str | No
                                  q=q, sort=sort, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
         finally:
             con.close()
-    except _Problem as p:
+    except ApiError as p:
         return _html_problem(p)
     tech_opts = [(t.label, t.name) for t in techniques.TECHNIQUES]
     sort_opts = [("score", "score"), ("density", "density"), ("date", "newest"), ("id", "id")]
@@ -309,7 +305,7 @@ def highlight_html(text: str, spans: list) -> str:
 def article_page(request: Request, article_id: str):
     try:
         meta, analysis = _load(request, article_id)
-    except _Problem as p:
+    except ApiError as p:
         return _html_problem(p)
     title = meta["title"] or analysis.text.strip().split("\n", 1)[0][:120] or article_id
     facts = [f"id {e(article_id)}"]

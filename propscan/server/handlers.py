@@ -42,7 +42,9 @@ def install_error_handlers(app) -> None:
 
     @app.exception_handler(PropscanError)
     async def _propscan_error(request: Request, exc: PropscanError):
-        return JSONResponse(error_body(400, exc.code, exc.message), status_code=400)
+        if exc.http_status >= 500:
+            log.error("%s on %s %s: %s", exc.code, request.method, request.url.path, exc.message)
+        return JSONResponse(error_body(exc.http_status, exc.code, exc.message), status_code=exc.http_status)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):
