@@ -13,6 +13,17 @@ DEPRECATED_ALIASES = {"targets": "target_summary"}
 """Old payload keys still written next to their new name, for one release (see CHANGELOG.md)."""
 
 
+TITLE_CHARS = 120
+"""How long a title shown for an article may be (pages, reports, dashboard, the viewer)."""
+
+
+def headline(title: str | None, text: str, default: str = "") -> str:
+    """What to call an article: its title, else the first line of its text (PTC articles start
+    with their headline), cut to TITLE_CHARS; `default` when both are empty."""
+    name = (title or "").strip() or text.strip().split("\n", 1)[0].strip()
+    return name[:TITLE_CHARS] or default
+
+
 def _known(cls, data: dict[str, Any]) -> dict[str, Any]:
     """The keys of `data` that are fields of `cls`: payloads from newer versions still load."""
     names = {f.name for f in fields(cls)}
@@ -30,10 +41,8 @@ class Article:
 
     @property
     def full_title(self) -> str:
-        """The explicit title, else the first line of the text (PTC articles start with it)."""
-        if self.title:
-            return self.title
-        return self.text.split("\n", 1)[0].strip()[:200]
+        """The explicit title, else the first line of the text (see `headline`)."""
+        return headline(self.title, self.text)
 
 
 @dataclass(frozen=True, order=True)

@@ -391,6 +391,26 @@ def _connect_parquet(path: Path):
     return con
 
 
+def article_filter(*, source: str | None = None, technique: str | None = None, day_from: _dt.date | None = None,
+                   day_to: _dt.date | None = None, q: str | None = None) -> tuple[str, list[Any]]:
+    """(SQL condition on `articles a`, its parameters) selecting the articles of a source, with
+    a span of a technique, in a day range, or whose title or id contains `q`; InputError for an
+    unknown technique. The dashboard and the review export filter the same way."""
+    if technique and technique not in techniques.BY_LABEL:
+        raise InputError(f"unknown technique {technique!r}; expected one of: {', '.join(techniques.LABELS)}")
+    where, args = ["TRUE"], []
+    for cond, value in (("a.source = ?", source),
+                        ("a.article_id IN (SELECT article_id FROM spans WHERE technique = ?)", technique),
+                        ("a.day >= ?", day_from), ("a.day <= ?", day_to)):
+        if value:
+            where.append(cond)
+            args.append(value)
+    if q:
+        where.append("(a.title ILIKE ? OR a.article_id ILIKE ?)")
+        args += [f"%{q}%", f"%{q}%"]
+    return " AND ".join(where), args
+
+
 def load_analysis(con, article_id: str) -> tuple[dict[str, Any], Analysis] | None:
     """The stored metadata and Analysis of one article, or None."""
     row = con.execute("SELECT article_id, title, source, date, url, text, score, model_version, "

@@ -24,6 +24,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from propscan import techniques
+from propscan.domain import headline
+from propscan.errors import InputError
 from propscan.server.problems import ApiError
 
 router = APIRouter()
@@ -104,27 +106,13 @@ def _parse_date(value: str | None, name: str) -> _dt.date | None:
 
 def _filters(source: str | None, technique: str | None, date_from: str | None, date_to: str | None,
              q: str | None) -> tuple[str, list[Any]]:
-    where, args = ["TRUE"], []
-    if source:
-        where.append("a.source = ?")
-        args.append(source)
-    if technique:
-        if technique not in techniques.BY_LABEL:
-            raise ApiError(f"unknown technique {technique!r}; expected one of: " + ", ".join(techniques.LABELS),
-                           code="E001")
-        where.append("a.article_id IN (SELECT article_id FROM spans WHERE technique = ?)")
-        args.append(technique)
+    from propscan.corpus.store import article_filter
+
     d0, d1 = _parse_date(date_from, "date_from"), _parse_date(date_to, "date_to")
-    if d0:
-        where.append("a.day >= ?")
-        args.append(d0)
-    if d1:
-        where.append("a.day <= ?")
-        args.append(d1)
-    if q:
-        where.append("(a.title ILIKE ? OR a.article_id ILIKE ?)")
-        args += [f"%{q}%", f"%{q}%"]
-    return " AND ".join(where), args
+    try:
+        return article_filter(source=source, technique=technique, day_from=d0, day_to=d1, q=q)
+    except InputError as err:
+        raise ApiError(err.message, code=err.code) from None
 
 
 SORTS = {"score": "a.score DESC, a.article_id", "date": "a.day DESC NULLS LAST, a.article_id",
@@ -138,11 +126,12 @@ def query_articles(con, *, source=None, technique=None, date_from=None, date_to=
     where, args = _filters(source, technique, date_from, date_to, q)
     total = con.execute(f"SELECT count(*) FROM articles a WHERE {where}", args).fetchone()[0]
     rows = con.execute(
-        f"SELECT a.article_id, coalesce(a.title, left(split_part(ltrim(a.text), chr(10), 1), 200)), a.source, a.date, a.score, a.density, a.n_spans, a.technique_counts "
+        f"SELECT a.article_id, a.title, split_part(ltrim(a.text), chr(10), 1), a.source, a.date, a.score, "
+        f"a.density, a.n_spans, a.technique_counts "
         f"FROM articles a WHERE {where} ORDER BY {SORTS[sort]} LIMIT ? OFFSET ?",
         args + [limit, offset]).fetchall()
-    items = [{"article_id": r[0], "title": r[1], "source": r[2], "date": r[3], "score": r[4],
-              "density": r[5], "n_spans": r[6], "technique_counts": json.loads(r[7] or "{}")} for r in rows]
+    items = [{"article_id": r[0], "title": headline(r[1], r[2], r[0]), "source": r[3], "date": r[4], "score": r[5],
+              "density": r[6], "n_spans": r[7], "technique_counts": json.loads(r[8] or "{}")} for r in rows]
     counts = dict(con.execute(
         f"SELECT technique, count(*) FROM spans WHERE article_id IN (SELECT a.article_id FROM articles a "
         f"WHERE {where}) GROUP BY 1 ORDER BY 2 DESC", args).fetchall())
@@ -255,15 +244,14 @@ def corpus_page(request: Request, source: str | None = None, technique: str | No
             f"<p>{res['total']} matching article(s).</p>"]
     if res["technique_counts"]:
         body.append("<div class=legend>" + "".join(
-            f"<span><span class='sw t{_INDEX.get(t, 0)}'></span>{e(techniques.BY_LABEL[t].name if t in techniques.BY_LABEL else t)}"
+            f"<span><span class='sw t{_INDEX.get(t, 0)}'></span>{e(techniques.display_name(t))}"
             f" ({n})</span>" for t, n in res["technique_counts"].items()) + "</div>")
     body.append("<table><tr><th>article</th><th>source</th><th>date</th><th>score</th><th>density</th>"
                 "<th>spans</th><th>top techniques</th></tr>")
     for it in res["items"]:
-        title = it["title"] or it["article_id"]
-        top = ", ".join(techniques.BY_LABEL[t].name if t in techniques.BY_LABEL else t
-                        for t in list(it["technique_counts"])[:3])
-        body.append(f"<tr><td><a href='{e(_article_link(it['article_id']))}'>{e(title[:120])}</a>"
+        title = it["title"]
+        top = ", ".join(techniques.display_name(t) for t in list(it["technique_counts"])[:3])
+        body.append(f"<tr><td><a href='{e(_article_link(it['article_id']))}'>{e(title)}</a>"
                     f"<div class=muted>{e(it['article_id'])}</div></td><td>{e(it['source'] or '')}</td>"
                     f"<td>{e(it['date'] or '')}</td><td class=n>{it['score']:.3f}</td>"
                     f"<td class=n>{100 * it['density']:.1f}%</td><td class=n>{it['n_spans']}</td><td>{e(top)}</td></tr>")
@@ -294,7 +282,7 @@ def highlight_html(text: str, spans: list) -> str:
             out.append(piece)
             continue
         inner = min(cover, key=lambda s: (s.end - s.start, s.start))
-        names = "; ".join(f"{techniques.BY_LABEL[s.technique].name if s.technique in techniques.BY_LABEL else s.technique}"
+        names = "; ".join(f"{techniques.display_name(s.technique)}"
                           f" ({s.confidence:.2f})" for s in sorted(cover, key=lambda s: s.start))
         cls = f"t{_INDEX.get(inner.technique, 0)}" + (" multi" if len(cover) > 1 else "")
         out.append(f"<mark class='{cls}' title='{e(names)}'>{piece}</mark>")
@@ -307,7 +295,7 @@ def article_page(request: Request, article_id: str):
         meta, analysis = _load(request, article_id)
     except ApiError as p:
         return _html_problem(p)
-    title = meta["title"] or analysis.text.strip().split("\n", 1)[0][:120] or article_id
+    title = headline(meta["title"], analysis.text, article_id)
     facts = [f"id {e(article_id)}"]
     for key in ("source", "date"):
         if meta.get(key):
@@ -320,14 +308,14 @@ def article_page(request: Request, article_id: str):
         body.append(f"<p class=muted>source URL (not opened): <code>{e(meta['url'])}</code></p>")
     if analysis.technique_counts:
         body.append("<div class=legend>" + "".join(
-            f"<span><span class='sw t{_INDEX.get(t, 0)}'></span>{e(techniques.BY_LABEL[t].name if t in techniques.BY_LABEL else t)} ({n})</span>"
+            f"<span><span class='sw t{_INDEX.get(t, 0)}'></span>{e(techniques.display_name(t))} ({n})</span>"
             for t, n in analysis.technique_counts.items()) + "</div>")
     body.append(f"<div class=article>{highlight_html(analysis.text, analysis.spans)}</div>")
     if analysis.spans:
         body.append("<h2>Spans</h2><table><tr><th>start</th><th>end</th><th>technique</th><th>confidence</th>"
                     "<th>text</th></tr>")
         for s in analysis.spans:
-            name = techniques.BY_LABEL[s.technique].name if s.technique in techniques.BY_LABEL else s.technique
+            name = techniques.display_name(s.technique)
             body.append(f"<tr><td class=n>{s.start}</td><td class=n>{s.end}</td><td><span class='sw t{_INDEX.get(s.technique, 0)}'>"
                         f"</span>{e(name)}</td><td class=n>{s.confidence:.2f}</td><td>{e(s.text[:200])}</td></tr>")
         body.append("</table>")

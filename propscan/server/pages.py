@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from propscan.domain import headline
 from propscan.server.payloads import techniques_payload
 from propscan.server.problems import NotFound
 from propscan.server.store import ID_PATTERN
@@ -38,8 +39,7 @@ def permalink(request: Request, analysis_id: str) -> HTMLResponse:
     if rec is None:
         raise NotFound("no saved analysis has this id; the link may be mistyped")
     data = rec.to_dict()
-    title = rec.analysis.title or rec.analysis.text.strip().split("\n", 1)[0][:120] or "analysis"
-    return page(f"{title} - propscan", data)
+    return page(f"{headline(rec.analysis.title, rec.analysis.text, 'analysis')} - propscan", data)
 
 
 @router.get("/docs", response_class=HTMLResponse)
