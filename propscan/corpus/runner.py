@@ -98,9 +98,9 @@ def _work(articles: list[Article]) -> tuple[int, int, list]:
 def local_engine(articles: Iterable[Article], model: str | None, workers: int,
                  rss: dict[str, int], threads: int | None = None,
                  layers: tuple[str, ...] = ()) -> Iterator[dict[str, Any] | BadRecord]:
-    """Results in completion order. One worker: this process (ONNX Runtime's default threads
-    unless `threads`). N workers: N processes, each loading the model once with `threads`
-    ONNX threads (default 1, so N workers use N cores)."""
+    """Results in completion order. One worker: this process (the model's default of
+    min(2, CPU count) threads unless `threads`). N workers: N processes, each loading the model
+    once with `threads` threads (default 1, so N workers use N cores)."""
     if workers <= 1:
         from propscan.analyzer import Analyzer
 
@@ -159,8 +159,8 @@ def run_batch(inputs: Iterable[str | Path], store: str | Path, *, fmt: str = "au
               on_bad: Callable[[BadRecord], None] | None = None, ray_wave: int = 2000,
               threads: int | None = None, layers: Iterable[str] = ()) -> BatchSummary:
     """Analyse every article of `inputs` not yet in `store` and store it exactly once.
-    `threads`: ONNX Runtime threads per worker (default: 1 when several workers or on Ray,
-    else ONNX Runtime's default for one process). `layers`: enrichers (propscan.enrich) to
+    `threads`: model threads per worker (default: 1 when several workers or on Ray, else the
+    model's default, min(2, CPU count), for one process). `layers`: enrichers (propscan.enrich) to
     apply to each article, e.g. ("targets",); their span fields are stored."""
     from propscan.enrich import Resources, check_names, enrichers
     from propscan._version import __version__
