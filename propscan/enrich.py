@@ -61,6 +61,8 @@ class Resources:
         self._claims_model = claims_model
         self._detector = detector
         self._lock = threading.Lock()
+        self.spacy_problem: str | None = None
+        """Why spaCy did not load, once has_spacy() has found it missing."""
 
     def has_spacy(self) -> bool:
         """Whether spaCy and its English pipeline load (tried once)."""
@@ -71,8 +73,9 @@ class Resources:
                 try:
                     self._nlp = load_nlp()
                     self._spacy = True
-                except Exception:   # ModelError (not installed), or a broken install
+                except Exception as e:   # ModelError (not installed), or a broken install
                     self._spacy = False
+                    self.spacy_problem = str(e)
             return self._spacy
 
     def nlp(self) -> Any:
@@ -101,11 +104,6 @@ class Context:
         self.text = text
         self.resources = resources
         self._doc = doc
-
-    @property
-    def nlp(self) -> Any:
-        """spaCy's pipeline, or None when it is not available."""
-        return self.resources.nlp() if self.resources.has_spacy() else None
 
     @property
     def doc(self) -> Any:

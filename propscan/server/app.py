@@ -136,12 +136,9 @@ class State:
         ok = self.enrichment.has_spacy()
         if not ok and not self._spacy_logged:
             self._spacy_logged = True
-            log.warning("spaCy is not available, so the targets option is refused")
+            log.warning("spaCy is not available, so the targets option is refused: %s",
+                        self.enrichment.spacy_problem)
         return ok
-
-    def nlp(self):
-        """spaCy's pipeline; raises propscan.errors.ModelError when spaCy is missing."""
-        return self.enrichment.nlp()
 
 
 def create_app(settings: Settings | None = None, analyzer=None):
