@@ -79,7 +79,9 @@ def test_article_summary_lists_the_most_targeted_entities_per_technique(finder, 
             assert n == sum(1 for s in analysis.spans if s.technique == technique and s.target == target)
     data = analysis.to_dict()
     assert [s.get("target") for s in data["spans"]] == found
-    assert data["targets"] == {t: [{"target": x, "spans": n} for x, n in v] for t, v in summary.items()}
+    summary_json = {t: [{"target": x, "spans": n} for x, n in v] for t, v in summary.items()}
+    # `targets` is the deprecated alias of `target_summary` (kept for one release)
+    assert data["target_summary"] == summary_json and data["targets"] == data["target_summary"]
     assert Analysis.from_dict(data).spans == analysis.spans
 
 
