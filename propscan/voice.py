@@ -41,9 +41,9 @@ SPEECH_VERBS = {
     "explain", "warn", "ask", "announce", "suggest", "note", "report", "respond", "reply", "shout",
     "admit", "allege", "assert", "contend", "comment", "remark", "testify", "acknowledge",
     "maintain", "deny", "describe", "predict", "complain", "boast", "brag", "lament", "conclude",
-    "urge", "demand", "vow", "promise", "recall", "call", "quote", "read", "proclaim", "stress",
+    "urge", "demand", "vow", "promise", "recall", "call", "quote", "proclaim", "stress",
     "emphasize", "charge", "accuse", "scream", "yell", "cry", "whisper", "post", "confirm",
-    "caution", "concede", "observe", "point", "mention", "reveal", "continue", "joke", "exclaim",
+    "caution", "concede", "observe", "mention", "reveal", "joke", "exclaim",
 }
 PERSON_NOUNS = {
     "mom", "mother", "dad", "father", "son", "daughter", "wife", "husband", "minister", "president",
@@ -56,7 +56,7 @@ PERSON_NOUNS = {
     "source", "critic", "activist", "protester", "audience", "statement", "report", "letter",
 }
 PRONOUNS = {"he": ("PERSON",), "she": ("PERSON",), "him": ("PERSON",), "her": ("PERSON",),
-            "they": ("ORG", "NORP"), "it": ("ORG",)}
+            "it": ("ORG",)}   # "they" is left unresolved: its antecedent is too often a guess
 FIRST_PERSON = {"i", "we"}
 NAME_LABELS = {"PERSON", "ORG", "NORP", "GPE"}
 SUBJECTS = {"nsubj", "nsubjpass"}
@@ -160,7 +160,8 @@ class _Doc:
             return None
         for e in self.ents:
             if e.start <= tok.i < e.end and e.label_ in ("PERSON", "ORG"):
-                return self._full(e.text)
+                # Up to the subject word: title-case headlines run names into the verb.
+                return self._full(self.doc[e.start:tok.i + 1].text)
         # The noun phrase up to its head: "the interior minister", "Sweden Democrat leader X".
         first = tok.i
         for c in tok.lefts:
@@ -196,6 +197,11 @@ def _subject(verb):
     for c in verb.children:
         if c.dep_ in SUBJECTS:
             return c
+    # '”, tweeted Ms. Feinstein': after a quote the parser can take the speaker for an object.
+    if verb.i > 0 and verb.doc[verb.i - 1].is_quote or (verb.i > 1 and verb.doc[verb.i - 2].is_quote):
+        for c in verb.children:
+            if c.dep_ in ("dobj", "attr") and c.i > verb.i and c.pos_ == "PROPN":
+                return c
     if verb.dep_ in ("conj", "xcomp", "advcl") and verb.head.i != verb.i:   # "and added", "went on to say"
         return _subject(verb.head)
     return None
@@ -215,6 +221,11 @@ def _attribution(d: _Doc, a: int, b: int) -> tuple[str | None, bool]:
     """The speaker of the quote text[a:b] from the narration on its lines: (speaker, found)."""
     la, _ = d.line_bounds(a)
     _, lb = d.line_bounds(max(a, b - 1))
+    # '...miss?"\nhe said.': a short line starting in lower case carries on the sentence.
+    if lb < len(d.text) and b >= lb - 1:
+        na, nb = d.line_bounds(lb + 1)
+        if d.text[na:na + 1].islower() and nb - na < 60:
+            lb = nb
     narration = [t for t in d.tokens(la, lb) if not d.inside[t.i]]
     verbs = [t for t in narration if _is_speech(t) and _subject(t) is not None
              and not d.inside[_subject(t).i]]
@@ -263,7 +274,9 @@ def _quote_regions(d: _Doc) -> list[Region]:
         words = len(d.text[a:b].split())
         if not found and prev is not None and not prev.author:
             gap = d.text[prev.end:a]
-            if gap.count("\n") <= 1 and len(gap.strip(" \n\t.,;")) == 0:
+            # Nothing between them but, at most, the previous quote's own attribution.
+            if gap.count("\n") <= 1 and (not gap.strip(" \n\t.,;") or (
+                    gap.count("\n") == 1 and not gap.split("\n")[1].strip() and len(gap) < 80 and prev.speaker)):
                 speaker, found = prev.speaker, True
         if not found:
             # The sentence before says who speaks next ("Conroy warned it is inevitable ...").

@@ -118,3 +118,38 @@ def test_a_malformed_voice_set_is_a_clear_input_error(tmp_path):
     bad.write_text("article_id\tstart\tend\ttechnique\tvoice\tspeaker\n1\t2\t3\tX\tmaybe\tnone\n", encoding="utf-8")
     with pytest.raises(InputError, match="voice must be author or quoted"):
         read_voice_set(bad)
+
+
+def test_an_inverted_attribution_parsed_as_an_object_still_names_the_speaker(nlp):
+    # spaCy parses '..., ” tweeted Ms. Feinstein' with Feinstein as the object in this article.
+    from spacy.tokens import Doc
+
+    from propscan.voice import _subject
+
+    words = ["“", "Credible", ",", "”", "tweeted", "Ms.", "Feinstein", "."]
+    doc = Doc(nlp.vocab, words=words, heads=[4, 4, 4, 4, 4, 6, 4, 4],
+              deps=["punct", "ccomp", "punct", "punct", "ROOT", "compound", "dobj", "punct"],
+              pos=["PUNCT", "ADJ", "PUNCT", "PUNCT", "VERB", "PROPN", "PROPN", "PUNCT"])
+    assert _subject(doc[4]).text == "Feinstein"
+
+
+def test_quotes_on_real_articles_attributed_after_the_previous_quote_or_inverted(nlp, train_dir):
+    from propscan.io.ptc import read_text_file
+
+    for aid, start, end, name in (("786527921", 12385, 12404, "Murillo"), ("789121265", 4064, 4108, "Feinstein")):
+        text = read_text_file(train_dir / "articles" / f"article{aid}.txt")
+        [(voice, speaker)] = find_voices(text, [(start, end)], nlp(text))
+        assert voice == "quoted" and speaker and speaker.endswith(name), (aid, speaker)
+
+
+def test_he_said_on_the_next_line_attributes_the_quote(nlp):
+    text = ('Rob Haig sold the rifles.\n"I\'m still racking my brain for what did I miss.\n'
+            'Why didn\'t I pick this up?"\nhe said.\n')
+    [(voice, speaker)] = voices(nlp, text, "racking my brain")
+    assert voice == "quoted" and speaker and speaker.endswith("Haig")
+
+
+def test_a_name_in_a_title_case_headline_stops_at_the_verb(nlp):
+    text = 'CNN\'s Don Lemon Contradicts Himself In Just One Sentence: "We Have to Stop Demonizing People"\n'
+    [(voice, speaker)] = voices(nlp, text, "Stop Demonizing People")
+    assert voice == "quoted" and speaker == "Don Lemon"
