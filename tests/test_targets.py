@@ -32,8 +32,8 @@ def test_hand_labelled_set_has_60_targeted_spans_inside_training_articles(train_
 
 def test_targets_reach_the_measured_precision_and_recall(finder, train_dir):
     result = evaluate_targets(EVAL, train_dir / "articles", finder)
-    # Measured: precision 0.53, recall 0.55 (see docs/model_card_claims.md).
-    assert result["precision"] >= 0.5 and result["recall"] >= 0.5, {k: v for k, v in result.items() if k != "details"}
+    # In-sample (the rules were written against this set): see docs/enrichers.md.
+    assert result["precision"] >= 0.6 and result["recall"] >= 0.4, {k: v for k, v in result.items() if k != "details"}
 
 
 def test_a_label_before_a_name_targets_the_name(finder):
