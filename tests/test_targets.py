@@ -72,7 +72,8 @@ def test_article_summary_lists_the_most_targeted_entities_per_technique(finder, 
     top = [t for items in summary.values() for t, _ in items]
     assert any("Guardian" in t for t in top), summary
     data = analysis.to_dict()
-    assert data["targets"] and all("target" in s for s in data["spans"] if s.get("target"))
+    assert data["target_summary"] and data["targets"] == data["target_summary"]
+    assert all("target" in s for s in data["spans"])
 
 
 def test_target_matching_accepts_surnames_and_alternatives_only():

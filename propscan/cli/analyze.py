@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from propscan.cli import app
+from propscan.cli._app import app
 from propscan.cli._shared import ModelOption, load_analyzer
 
 
@@ -27,9 +27,9 @@ def analyze_cli(
     article = read_article_source(source)
     analysis = load_analyzer(model).analyze(article).filtered(threshold)
     if claims or targets:
-        from propscan.enrich import enrich
+        from propscan.enrich import compose
 
-        analysis = enrich(analysis, claims=claims, targets=targets)
+        analysis = compose(analysis, [n for n, on in (("claims", claims), ("targets", targets)) if on])
     if as_json:
         typer.echo(json.dumps(analysis.to_dict(), ensure_ascii=False, indent=2))
     else:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from propscan import techniques
+from propscan.domain import headline
 from propscan.corpus.store import connect_read
 
 PNG_DPI = 200
@@ -43,8 +44,8 @@ def chart_technique_frequency(con) -> bytes | None:
     if not rows:
         return None
     fig, ax = _figure(7.5, 0.35 * len(rows) + 1.2)
-    names = [techniques.BY_LABEL[t].name if t in techniques.BY_LABEL else t for t, _ in rows]
-    colours = [techniques.BY_LABEL[t].colour if t in techniques.BY_LABEL else "#999999" for t, _ in rows]
+    names = [techniques.display_name(t) for t, _ in rows]
+    colours = [techniques.colour(t) for t, _ in rows]
     bars = ax.barh(names, [n for _, n in rows], color=colours, edgecolor="#333333", linewidth=0.5)
     ax.bar_label(bars, padding=2, fontsize=8)
     from matplotlib.ticker import MaxNLocator
@@ -106,8 +107,10 @@ def top_phrases(con, per_technique: int = 5) -> dict[str, list[tuple[str, int]]]
 
 
 def top_articles(con, n: int = 15) -> list[tuple]:
-    return con.execute("SELECT article_id, coalesce(title, ''), source, date, score, density, n_spans "
-                       "FROM articles ORDER BY score DESC, density DESC, article_id LIMIT ?", [n]).fetchall()
+    rows = con.execute("SELECT article_id, title, split_part(ltrim(text), chr(10), 1), source, date, score, "
+                       "density, n_spans FROM articles ORDER BY score DESC, density DESC, article_id LIMIT ?",
+                       [n]).fetchall()
+    return [(aid, headline(title, first_line), *rest) for aid, title, first_line, *rest in rows]
 
 
 CSS = """
@@ -177,17 +180,16 @@ def build_report(store: str | Path, output: str | Path, png_dir: str | Path | No
         parts.append("<h2>Most frequent phrases per technique</h2><table><tr><th>technique</th>"
                      "<th>phrases (count)</th></tr>")
         for tech, items in phrases.items():
-            t = techniques.BY_LABEL.get(tech)
-            name = t.name if t else tech
-            swatch = f"<span class=swatch style='background:{t.colour}'></span>" if t else ""
-            parts.append(f"<tr><td>{swatch}{e(name)}</td><td>"
+            known = tech in techniques.BY_LABEL
+            swatch = f"<span class=swatch style='background:{techniques.colour(tech)}'></span>" if known else ""
+            parts.append(f"<tr><td>{swatch}{e(techniques.display_name(tech))}</td><td>"
                          + "; ".join(f"“{e(p if len(p) <= 80 else p[:79] + '…')}” ({c})" for p, c in items) + "</td></tr>")
         parts.append("</table>")
     if articles:
         parts.append("<h2>Most propagandistic articles</h2><table><tr><th>article</th><th>title</th>"
                      "<th>source</th><th>date</th><th>score</th><th>density</th><th>spans</th></tr>")
         for aid, ttl, src, date, score, density, spans in articles:
-            parts.append(f"<tr><td>{e(aid)}</td><td>{e(ttl[:120])}</td><td>{e(src or '')}</td>"
+            parts.append(f"<tr><td>{e(aid)}</td><td>{e(ttl)}</td><td>{e(src or '')}</td>"
                          f"<td>{e(date or '')}</td><td class=n>{score:.3f}</td>"
                          f"<td class=n>{100 * density:.1f}%</td><td class=n>{spans}</td></tr>")
         parts.append("</table>")

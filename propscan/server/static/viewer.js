@@ -440,8 +440,9 @@
     slider.min = String(state.threshold);
     slider.value = String(state.threshold);
     $("result").hidden = false;
-    var firstLine = (a.text || "").trim().split("\n")[0].slice(0, 160);
-    $("result-title").textContent = a.title || firstLine;
+    // the rule of propscan.domain.headline: the title, else the first line, 120 characters at most
+    var firstLine = (a.text || "").trim().split("\n")[0].trim();
+    $("result-title").textContent = ((a.title || "").trim() || firstLine).slice(0, 120);
     var meta = $("result-meta");
     meta.replaceChildren();
     var parts = [];
