@@ -329,7 +329,8 @@ class TargetFinder:
 def enrich_targets(analysis: Analysis, finder: TargetFinder | None = None, doc: Any = None) -> Analysis:
     """The same Analysis with each span's `target` filled in."""
     finder = finder or TargetFinder()
-    targets = finder.find(analysis.text, [(s.start, s.end) for s in analysis.spans], doc)
+    targets = finder.find(analysis.text, [(s.start, s.end) for s in analysis.spans], doc,
+                          [s.technique for s in analysis.spans])
     return replace(analysis, spans=[replace(s, target=t) for s, t in zip(analysis.spans, targets)])
 
 

@@ -32,7 +32,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from propscan.domain import Analysis
 from propscan.errors import InputError
+from propscan.layers import register
 
 AUTHOR, QUOTED = "author", "quoted"
 
@@ -397,6 +399,20 @@ def find_voices(text: str, spans: list[tuple[int, int]], doc: Any) -> list[tuple
         else:
             out.append((AUTHOR, None))
     return out
+
+
+def enrich_voice(analysis: Analysis, doc: Any) -> Analysis:
+    """The same Analysis with each span's `voice` and `speaker` filled in."""
+    from dataclasses import replace
+
+    found = find_voices(analysis.text, [(s.start, s.end) for s in analysis.spans], doc)
+    return replace(analysis, spans=[replace(s, voice=v, speaker=spk) for s, (v, spk) in zip(analysis.spans, found)])
+
+
+@register("voice", needs_spacy=True)
+def voice_layer(analysis: Analysis, ctx) -> Analysis:
+    """The `voice` layer: each span's `voice` ("author"/"quoted") and `speaker`."""
+    return enrich_voice(analysis, ctx.require_doc())
 
 
 # -- evaluation on a hand-labelled set -----------------------------------------------------------

