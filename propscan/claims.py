@@ -187,7 +187,17 @@ def enrich(analysis: Analysis, detector: ClaimDetector | None = None, nlp: Any =
     """The same Analysis with `claims` filled in from its sentences."""
     detector = detector or ClaimDetector()
     ranges = [(s.start, s.end) for s in analysis.sentences]
-    return replace(analysis, claims=detector.claims(analysis.text, ranges, nlp, doc))
+    claims = detector.claims(analysis.text, ranges, nlp, doc)
+    return replace(analysis, claims=[replace(c, techniques=overlapping_techniques(c, analysis.spans)) for c in claims])
+
+
+def overlapping_techniques(claim: Claim, spans) -> list[str]:
+    """Technique labels of the spans that overlap the claim's characters, in text order, once each."""
+    seen: dict[str, None] = {}
+    for s in sorted(spans, key=lambda s: s.start):
+        if s.start < claim.end and claim.start < s.end:
+            seen.setdefault(s.technique, None)
+    return list(seen)
 
 
 @register("claims")

@@ -78,9 +78,27 @@ class Claim:
     entities: list[str] = field(default_factory=list)
     numbers: list[str] = field(default_factory=list)
     dates: list[str] = field(default_factory=list)
+    techniques: list[str] = field(default_factory=list)
+    """Technique labels of the spans that overlap the claim, in text order, each once."""
+
+    @property
+    def priority(self) -> float:
+        """Where the claim ranks in "what to check first": see CLAIM_RANKING."""
+        return round(self.score * (1 + 0.25 * min(len(self.techniques), 4)), 4)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "priority": self.priority}
+
+
+CLAIM_RANKING = ("Claims ranked by priority = check-worthiness score x (1 + 0.25 x the number of different "
+                 "techniques in the spans overlapping the claim, counting at most 4): a claim wrapped in "
+                 "persuasion ranks up to twice as high as the same claim stated plainly.")
+"""The ranking rule, in the words the CLI and the page show it."""
+
+
+def ranked_claims(claims: list[Claim]) -> list[Claim]:
+    """`claims` by priority, highest first (ties: text order)."""
+    return sorted(claims, key=lambda c: (-c.priority, c.start))
 
 
 @dataclass(frozen=True)
@@ -118,6 +136,23 @@ class Analysis:
                 per[s.target] = per.get(s.target, 0) + 1
         return {t: sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))[:top] for t, c in counts.items()}
 
+    def speaker_summary(self) -> list[dict[str, Any]]:
+        """Techniques summed per speaker, the author included, for spans the `voice` layer has
+        seen: [{"speaker": name or None, "voice": "author"|"quoted", "spans": n,
+        "techniques": {label: n}}, ...], most spans first. Quoted spans whose speaker is not
+        known are summed under speaker None with voice "quoted"."""
+        groups: dict[tuple[str, str | None], dict[str, int]] = {}
+        for s in self.spans:
+            if s.voice is None:
+                continue
+            key = (s.voice, s.speaker if s.voice == "quoted" else None)
+            per = groups.setdefault(key, {})
+            per[s.technique] = per.get(s.technique, 0) + 1
+        rows = [{"speaker": who, "voice": voice, "spans": sum(c.values()),
+                 "techniques": dict(sorted(c.items(), key=lambda kv: (-kv[1], kv[0])))}
+                for (voice, who), c in groups.items()]
+        return sorted(rows, key=lambda r: (-r["spans"], r["voice"], r["speaker"] or ""))
+
     def to_dict(self) -> dict[str, Any]:
         """The one serialised shape of an Analysis: what `propscan analyze --json` prints, the
         REST API's `analysis`, the server's saved records and spaCy's `doc._.propscan`
@@ -133,6 +168,7 @@ class Analysis:
             "claims": [c.to_dict() for c in self.claims],
             "target_summary": {t: [{"target": x, "spans": n} for x, n in v]
                                for t, v in self.target_summary().items()},
+            "speaker_summary": self.speaker_summary(),
             "text": self.text,
         }
         for old, new in DEPRECATED_ALIASES.items():

@@ -30,7 +30,7 @@ from propscan.layers import Enricher, register, registered
 __all__ = ["BUILTIN", "Context", "Enricher", "Resources", "check_names", "compose", "enrich", "enrichers",
            "register", "spacy_available"]
 
-BUILTIN = ("propscan.targets", "propscan.claims")
+BUILTIN = ("propscan.targets", "propscan.voice", "propscan.claims")
 """Modules whose import registers a layer. Order here is the order layers run in."""
 
 
@@ -147,10 +147,10 @@ def spacy_available() -> bool:
     return Resources().has_spacy()
 
 
-def enrich(analysis: Analysis, *, claims: bool = True, targets: bool = True, detector: Any = None,
-           nlp: Any = None, doc: Any = None) -> Analysis:
+def enrich(analysis: Analysis, *, claims: bool = True, targets: bool = True, voice: bool = False,
+           detector: Any = None, nlp: Any = None, doc: Any = None) -> Analysis:
     """`compose` with the two original switches, kept for callers of the first API. Without
     spaCy, claims still work (their entities, numbers and dates then come from regular
     expressions); targets raise ModelError."""
-    names = [n for n, on in (("claims", claims), ("targets", targets)) if on]
+    names = [n for n, on in (("claims", claims), ("targets", targets), ("voice", voice)) if on]
     return compose(analysis, names, Resources(nlp=nlp, detector=detector), doc=doc)

@@ -34,10 +34,10 @@ for _name, _cls in (*((f"propscan_{f}", Span) for f in SPAN_FIELDS), ("propscan_
 
 class PropscanComponent:
     def __init__(self, nlp: Language, name: str, model: str | None, claims_model: str | None,
-                 threshold: float, claims: bool, targets: bool):
+                 threshold: float, claims: bool, targets: bool, voice: bool = True):
         self.nlp, self.name = nlp, name
         self.model, self.claims_model = model, claims_model
-        self.threshold, self.claims, self.targets = threshold, claims, targets
+        self.threshold, self.claims, self.targets, self.voice = threshold, claims, targets, voice
         self._analyzer = None
         self._resources = None
 
@@ -69,7 +69,7 @@ class PropscanComponent:
         analysis = self.analyzer.analyze(Article(id="doc", text=doc.text)).filtered(self.threshold)
         parsed = doc.has_annotation("DEP")
         # Layers that need a parse run only when the pipeline has one (a blank pipeline gets none).
-        switches = {"claims": self.claims, "targets": self.targets}
+        switches = {"claims": self.claims, "targets": self.targets, "voice": self.voice}
         layers = [n for n, e in enrichers().items() if switches.get(n) and (parsed or not e.needs_spacy)]
         analysis = compose(analysis, layers, self.resources, doc=doc)
         spans = []
@@ -93,9 +93,10 @@ class PropscanComponent:
 
 @Language.factory(
     "propscan",
-    default_config={"model": None, "claims_model": None, "threshold": 0.0, "claims": True, "targets": True},
+    default_config={"model": None, "claims_model": None, "threshold": 0.0, "claims": True, "targets": True,
+                    "voice": True},
 )
 def make_propscan(nlp: Language, name: str, model: str | None, claims_model: str | None, threshold: float,
-                  claims: bool, targets: bool) -> PropscanComponent:
+                  claims: bool, targets: bool, voice: bool) -> PropscanComponent:
     """Technique spans in doc.spans["propaganda"], check-worthy claims in doc.spans["claims"]."""
-    return PropscanComponent(nlp, name, model, claims_model, threshold, claims, targets)
+    return PropscanComponent(nlp, name, model, claims_model, threshold, claims, targets, voice)

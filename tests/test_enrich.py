@@ -50,9 +50,10 @@ def scratch_layer():
 
 def test_the_built_in_layers_are_registered_in_run_order():
     names = list(enrich.enrichers())
-    assert names[:2] == ["targets", "claims"]
+    assert names[:3] == ["targets", "voice", "claims"]
     assert enrich.check_names(["claims", "targets", "claims"]) == ["targets", "claims"]
     assert enrich.enrichers()["targets"].needs_spacy and not enrich.enrichers()["claims"].needs_spacy
+    assert enrich.enrichers()["voice"].needs_spacy
 
 
 def test_unknown_layer_names_are_an_input_error():

@@ -16,7 +16,8 @@ TEXT = ("Senator John Smith told voters in Ohio on Tuesday that unemployment fel
         "Only a fool would believe a single word that comes out of Smith's mouth!\n")
 
 ANALYSIS_KEYS = {"article_id", "title", "model_version", "score", "technique_counts", "spans", "sentences",
-                 "claims", "target_summary", "text", *DEPRECATED_ALIASES}
+                 "claims", "target_summary", "speaker_summary", "text", *DEPRECATED_ALIASES}
+CLAIM_DERIVED = {"priority"}   # a property of Claim that to_dict writes (what to check first)
 
 
 def names(cls) -> set[str]:
@@ -66,7 +67,7 @@ def _shape(a: dict) -> dict[str, set[str]]:
 
 
 def test_python_cli_rest_and_spacy_carry_the_same_fields(cli_json, api_json, doc):
-    expected = {"analysis": ANALYSIS_KEYS, "span": names(Span), "sentence": names(Sentence), "claim": names(Claim)}
+    expected = {"analysis": ANALYSIS_KEYS, "span": names(Span), "sentence": names(Sentence), "claim": names(Claim) | CLAIM_DERIVED}
     assert _shape(cli_json) == expected
     assert _shape(api_json) == expected
     assert _shape(doc._.propscan) == expected
@@ -86,7 +87,7 @@ def test_the_rest_schema_declares_exactly_the_payload_fields(api):
     assert set(comp["AnalysisOut"]["properties"]) == ANALYSIS_KEYS
     assert set(comp["SpanOut"]["properties"]) == names(Span)
     assert set(comp["SentenceOut"]["properties"]) == names(Sentence)
-    assert set(comp["ClaimOut"]["properties"]) == names(Claim)
+    assert set(comp["ClaimOut"]["properties"]) == names(Claim) | CLAIM_DERIVED
     assert comp["AnalysisOut"]["properties"]["targets"].get("deprecated") is True
 
 

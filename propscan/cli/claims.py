@@ -80,3 +80,23 @@ def eval_targets_cli(
             print(f"{mark} {d['article_id']} {d['start']}-{d['end']} {d['technique']}: "
                   f"gold {d['gold']!r} found {d['pred']!r}", file=sys.stderr)
     typer.echo(json.dumps(result))
+
+
+@app.command("eval-voice")
+def eval_voice_cli(
+    eval_file: Path = typer.Argument(..., help="TSV: article_id, start, end, technique, voice (author/quoted), speaker (| between alternatives, or none)."),
+    articles_dir: Path = typer.Argument(..., help="Folder of PTC article<ID>.txt files."),
+    show: bool = typer.Option(False, "--show", help="Print every span with its gold and found voice and speaker."),
+) -> None:
+    """Voice accuracy and speaker precision and recall on a hand-labelled set."""
+    from propscan.voice import evaluate_voice
+
+    result = evaluate_voice(eval_file, articles_dir)
+    details = result.pop("details")
+    if show:
+        for d in details:
+            mark = "ok" if d["voice"] == d["gold_voice"] and (d["gold_speaker"].lower() == "none"
+                                                              or d["speaker_correct"]) else "--"
+            print(f"{mark} {d['article_id']} {d['start']}-{d['end']}: gold {d['gold_voice']} "
+                  f"{d['gold_speaker']!r} found {d['voice']} {d['speaker']!r}", file=sys.stderr)
+    typer.echo(json.dumps(result))

@@ -72,6 +72,27 @@ def chart_density_by_source(con, top: int = 20) -> bytes | None:
     return _png(fig)
 
 
+def chart_voice_by_source(con, top: int = 20) -> bytes | None:
+    """Spans in the author's own voice against quoted spans, per source (runs with --voice)."""
+    rows = con.execute(
+        "SELECT coalesce(a.source, '(no source)') s, count(*) FILTER (WHERE sp.voice = 'author'), "
+        "count(*) FILTER (WHERE sp.voice = 'quoted') FROM spans sp JOIN articles a USING (article_id) "
+        "WHERE sp.voice IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, s LIMIT ?", [top]).fetchall()
+    if not rows:
+        return None
+    rows.sort(key=lambda r: r[1] + r[2])
+    fig, ax = _figure(7.5, 0.35 * len(rows) + 1.4)
+    names = [s for s, _, _ in rows]
+    ax.barh(names, [a for _, a, _ in rows], color="#f4a261", edgecolor="#333333", linewidth=0.5,
+            label="author's voice")
+    ax.barh(names, [q for _, _, q in rows], left=[a for _, a, _ in rows], color="#8ecae6",
+            edgecolor="#333333", linewidth=0.5, hatch="//", label="quoted")
+    ax.set_xlabel("technique spans")
+    ax.set_title("Techniques in the author's voice and in quotes, per source")
+    ax.legend(loc="lower right", fontsize=8)
+    return _png(fig)
+
+
 def chart_over_time(con) -> bytes | None:
     rows = con.execute("SELECT date_trunc('month', day) m, avg(density), count(*) FROM articles "
                        "WHERE day IS NOT NULL GROUP BY 1 ORDER BY 1").fetchall()
@@ -146,7 +167,9 @@ def build_report(store: str | Path, output: str | Path, png_dir: str | Path | No
             "SELECT DISTINCT model_version FROM articles ORDER BY 1").fetchall()]
         charts = [("technique_frequency", "Technique frequency", chart_technique_frequency(con)),
                   ("density_by_source", "Propaganda density per source", chart_density_by_source(con)),
-                  ("density_over_time", "Propaganda density over time", chart_over_time(con))]
+                  ("density_over_time", "Propaganda density over time", chart_over_time(con)),
+                  ("voice_by_source", "Techniques in the author's voice and in quotes, per source",
+                   chart_voice_by_source(con))]
         phrases = top_phrases(con)
         articles = top_articles(con)
     finally:

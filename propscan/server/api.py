@@ -56,6 +56,9 @@ class AnalyzeRequest(BaseModel):
     targets: StrictBool = Field(False, description="Also find the entity or group each span is aimed at, and the most "
                                              "targeted per technique. Off by default: it needs spaCy "
                                              "(pip install 'propscan[claims]'); without it, 400 `targets_unavailable`.")
+    voice: bool = Field(False, description="Also tell each span's voice (the author's own words, or quoted) and "
+                                           "who is quoted. Off by default: it needs spaCy; without it, 400 "
+                                           "`targets_unavailable`.")
 
     _check_unicode = field_validator("text", "url", "title")(_encodable)
 
@@ -93,6 +96,9 @@ class ClaimOut(BaseModel):
     entities: list[str] = Field(description="People, organisations, places, groups it mentions.")
     numbers: list[str]
     dates: list[str]
+    techniques: list[str] = Field([], description="Technique labels of the spans overlapping the claim, in text order.")
+    priority: float = Field(0.0, description="Rank in 'what to check first': score x (1 + 0.25 x the number of "
+                                             "different overlapping techniques, at most 4).")
 
 
 class TargetCountOut(BaseModel):
@@ -107,6 +113,14 @@ class SentenceOut(BaseModel):
     end: int
     score: float
     text: str
+
+
+class SpeakerCountOut(BaseModel):
+    speaker: Optional[str] = Field(description="Who is quoted, as the article names them; null for the "
+                                               "author, or for quoted words of unknown speaker.")
+    voice: Literal["author", "quoted"]
+    spans: int
+    techniques: dict[str, int] = Field(description="Spans per technique label.")
 
 
 class AnalysisOut(BaseModel):
@@ -124,6 +138,10 @@ class AnalysisOut(BaseModel):
     target_summary: dict[str, list[TargetCountOut]] = Field(
         {}, description="The most targeted entities (up to 3) per technique label; empty unless the "
                         "`targets` option was given.")
+    speaker_summary: list[SpeakerCountOut] = Field(
+        [], description="Techniques summed per speaker, the author (voice `author`, speaker null) included, "
+                        "most spans first; quoted spans of unknown speaker are summed under speaker null "
+                        "with voice `quoted`. Empty unless the `voice` option was given.")
     targets: dict[str, list[TargetCountOut]] = Field(
         {}, deprecated=True, description="Deprecated alias of `target_summary` (the name the CLI's JSON "
                                          "used), kept for one release.")
@@ -183,25 +201,26 @@ def _state(request: Request):
 
 
 def _run(state, article: Article, threshold: float, techniques: list[str] | None, claims: bool,
-         targets: bool) -> Analysis:
+         targets: bool, voice: bool = False) -> Analysis:
     """Analyse, filter, then (if asked) add claims and targets; runs on an analysis slot."""
     analysis = state.analyzer.analyze(article)
     analysis = analysis.filtered(threshold, None if techniques is None else set(techniques))
-    layers = [n for n, on in (("claims", claims), ("targets", targets)) if on]
+    layers = [n for n, on in (("claims", claims), ("targets", targets), ("voice", voice)) if on]
     return compose(analysis, layers, state.enrichment)
 
 
 async def _analyse(request: Request, article: Article, *, source: str, url: str | None,
                    threshold: float, techniques: list[str] | None, save: bool,
-                   claims: bool = False, targets: bool = False) -> dict[str, Any]:
+                   claims: bool = False, targets: bool = False, voice: bool = False) -> dict[str, Any]:
     state = _state(request)
-    if targets and not await run_in_threadpool(state.has_spacy):
-        raise ApiError("targets need spaCy and its English pipeline, which this server lacks "
+    if (targets or voice) and not await run_in_threadpool(state.has_spacy):
+        raise ApiError("targets and voice need spaCy and its English pipeline, which this server lacks "
                        "(pip install 'propscan[claims]'); claims work without them",
                        code="targets_unavailable")
     analysis: Analysis = await state.analyse(
-        article, lambda piece: _run(state, piece, threshold, techniques, claims, targets))
-    options = {"threshold": threshold, "techniques": techniques, "claims": claims, "targets": targets}
+        article, lambda piece: _run(state, piece, threshold, techniques, claims, targets, voice))
+    options = {"threshold": threshold, "techniques": techniques, "claims": claims, "targets": targets,
+               "voice": voice}
     if save:
         rec = await run_in_threadpool(state.store.save, analysis, source=source, url=url, options=options)
         return rec.to_dict()
@@ -244,10 +263,11 @@ async def analyse(request: Request, body: AnalyzeRequest) -> dict[str, Any]:
         article = Article(id=page.url, text=page.text, title=body.title or page.title, url=page.url)
         return await _analyse(request, article, source="url", url=page.url, threshold=body.threshold,
                               techniques=body.techniques, save=body.save, claims=body.claims,
-                              targets=body.targets)
+                              targets=body.targets, voice=body.voice)
     article = Article(id="text", text=body.text or "", title=body.title)
     return await _analyse(request, article, source="text", url=None, threshold=body.threshold,
-                          techniques=body.techniques, save=body.save, claims=body.claims, targets=body.targets)
+                          techniques=body.techniques, save=body.save, claims=body.claims, targets=body.targets,
+                          voice=body.voice)
 
 
 UPLOAD_SUFFIXES = {".txt": "text/plain", ".text": "text/plain", ".html": "text/html", ".htm": "text/html"}
@@ -263,6 +283,7 @@ async def analyse_upload(
     save: Annotated[bool, Form()] = True,
     claims: Annotated[bool, Form(description="Also find the check-worthy claims.")] = False,
     targets: Annotated[bool, Form(description="Also find the target of each span (needs spaCy).")] = False,
+    voice: Annotated[bool, Form(description="Also tell author's voice from quoted words, and the speaker (needs spaCy).")] = False,
 ) -> dict[str, Any]:
     from pathlib import PurePath
 
@@ -291,7 +312,7 @@ async def analyse_upload(
         text, title = await run_in_threadpool(extract_article, data, content_type="text/html")
     article = Article(id="upload", text=text, title=title)
     return await _analyse(request, article, source="upload", url=None, threshold=threshold,
-                          techniques=techniques, save=save, claims=claims, targets=targets)
+                          techniques=techniques, save=save, claims=claims, targets=targets, voice=voice)
 
 
 @router.get("/analyses/{analysis_id}", response_model=RecordOut, responses=_errors(404),

@@ -260,7 +260,9 @@ def test_claims_and_targets_come_back_with_exact_offsets_and_are_kept_with_the_p
     assert rec["options"]["claims"] is True and rec["options"]["targets"] is True
     assert len(a["claims"]) >= 3
     for c in a["claims"]:
-        assert set(c) == {"text", "start", "end", "score", "entities", "numbers", "dates"}
+        assert set(c) == {"text", "start", "end", "score", "entities", "numbers", "dates", "techniques", "priority"}
+        spans_over = {s["technique"] for s in a["spans"] if s["start"] < c["end"] and c["start"] < s["end"]}
+        assert set(c["techniques"]) == spans_over and c["priority"] >= c["score"]
         assert ARTICLE[c["start"]:c["end"]] == c["text"] and c["text"] == c["text"].strip()
         assert 0.0 <= c["score"] <= 1.0
     assert [c["start"] for c in a["claims"]] == sorted(c["start"] for c in a["claims"])
