@@ -51,11 +51,9 @@ class BatchSummary:
 
 def resolve_model(model: str | Path | None) -> tuple[str | None, Path, str]:
     """(the model argument to hand workers, the model folder, its version). Checks the folder."""
-    from propscan.onnx_session import require_files
-    from propscan.runtime import REQUIRED, ModelConfig, default_model_dir
+    from propscan.runtime import ModelConfig, check_model_dir, default_model_dir
 
-    path = require_files(Path(model) if model else default_model_dir(), REQUIRED, what="model",
-                         train="propscan train", env="PROPSCAN_MODEL")
+    path = check_model_dir(Path(model) if model else default_model_dir())
     explicit = str(path.resolve()) if (model or os.environ.get("PROPSCAN_MODEL")) else None
     return explicit, path, ModelConfig.read(path / "config.json").version
 
