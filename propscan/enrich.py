@@ -46,7 +46,12 @@ def enrichers() -> dict[str, Enricher]:
             for module in BUILTIN:
                 importlib.import_module(module)
             _loaded = True
-    return registered()
+    # the order of BUILTIN, whatever order other code happened to import those modules in;
+    # layers registered elsewhere run after them, in registration order
+    layers = list(registered().items())
+    rank = {m: i for i, m in enumerate(BUILTIN)}
+    order = sorted(range(len(layers)), key=lambda i: (rank.get(layers[i][1].apply.__module__, len(BUILTIN)), i))
+    return {layers[i][0]: layers[i][1] for i in order}
 
 
 class Resources:

@@ -49,6 +49,8 @@ def scratch_layer():
 
 
 def test_the_built_in_layers_are_registered_in_run_order():
+    import propscan.claims  # noqa: F401  (imported first on purpose: the run order must not follow imports)
+
     names = list(enrich.enrichers())
     assert names[:3] == ["targets", "voice", "claims"]
     assert enrich.check_names(["claims", "targets", "claims"]) == ["targets", "claims"]

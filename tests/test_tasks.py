@@ -58,7 +58,7 @@ def test_evaluate_with_gold_labels_gives_si_the_full_task_and_tc(analyzer, folde
     gold.write_text("\n".join([lines[0]] + [x for x in lines[1:] if x.split("\t")[0] in ids]) + "\n",
                     encoding="utf-8")
     ev = evaluate(analyzer, folder, gold).to_dict()
-    assert set(ev) == {"si", "full", "tc"}
+    assert set(ev) == {"si", "full", "tc", "shape", "reliability"}
     assert 0.0 <= ev["si"]["f1"] <= 1.0 and ev["tc"]["n"] == len(lines[1:]) - sum(
         1 for x in lines[1:] if x.split("\t")[0] not in ids)
 
