@@ -1,10 +1,9 @@
 """propscan: find propaganda techniques in news, character by character, offline."""
 
+from propscan._version import __version__
 from propscan.domain import Analysis, Article, Sentence, Span
 from propscan.errors import PropscanError
 from propscan.techniques import LABELS, TECHNIQUES, Technique
-
-__version__ = "0.1.0"
 
 
 def __getattr__(name):

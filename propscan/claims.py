@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 
 from propscan.domain import Analysis, Claim
-from propscan.errors import ModelError
+from propscan.layers import register
+from propscan.onnx_session import open_session, require_files
 from propscan.tokens import load_tokenizer
 
 DEFAULT_CLAIMS_DIR = Path(__file__).parent / "weights_claims"
@@ -48,13 +49,8 @@ class ClaimDetector:
     """Scores sentences for check-worthiness. Safe to call from several threads at once."""
 
     def __init__(self, path: str | Path | None = None, threads: int | None = None):
-        import onnxruntime as ort
-
-        self.path = Path(path) if path else default_claims_dir()
-        missing = [f for f in REQUIRED if not (self.path / f).is_file()]
-        if missing:
-            raise ModelError(f"{self.path}: not a propscan claims model folder (missing {', '.join(missing)}); "
-                             "train one with `propscan train-claims` or unset PROPSCAN_CLAIMS_MODEL")
+        self.path = require_files(Path(path) if path else default_claims_dir(), REQUIRED, what="claims model",
+                                  train="propscan train-claims", env="PROPSCAN_CLAIMS_MODEL")
         self.config = ClaimsConfig.read(self.path / "config.json")
         self.tokenizer = load_tokenizer(self.path / "tokenizer.json")
         self._cls = self.tokenizer.token_to_id("[CLS]")
@@ -62,11 +58,7 @@ class ClaimDetector:
         # As the tagger does: one ONNX Runtime thread per call, and the sentences of one call to
         # `scores` spread over `threads` Python threads.
         self.threads = threads or min(2, os.cpu_count() or 1)
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = 1
-        opts.inter_op_num_threads = 1
-        self._session = ort.InferenceSession(str(self.path / "claims.onnx"), opts,
-                                             providers=["CPUExecutionProvider"])
+        self._session = open_session(self.path / "claims.onnx", intra_threads=1)
 
     @property
     def version(self) -> str:
@@ -195,4 +187,24 @@ def enrich(analysis: Analysis, detector: ClaimDetector | None = None, nlp: Any =
     """The same Analysis with `claims` filled in from its sentences."""
     detector = detector or ClaimDetector()
     ranges = [(s.start, s.end) for s in analysis.sentences]
-    return replace(analysis, claims=detector.claims(analysis.text, ranges, nlp, doc))
+    claims = detector.claims(analysis.text, ranges, nlp, doc)
+    return replace(analysis, claims=[replace(c, techniques=overlapping_techniques(c, analysis.spans)) for c in claims])
+
+
+def overlapping_techniques(claim: Claim, spans) -> list[str]:
+    """Technique labels of the spans that overlap the claim's characters, in text order, once each."""
+    seen: dict[str, None] = {}
+    for s in sorted(spans, key=lambda s: s.start):
+        if s.start < claim.end and claim.start < s.end:
+            seen.setdefault(s.technique, None)
+    return list(seen)
+
+
+@register("claims")
+def claims_layer(analysis: Analysis, ctx) -> Analysis:
+    """The `claims` layer: mentions come from the article's spaCy parse when it has named
+    entities, else from regular expressions."""
+    doc = ctx.doc
+    if doc is not None and not doc.has_annotation("ENT_IOB"):
+        doc = None
+    return enrich(analysis, ctx.resources.claim_detector(), None, doc)

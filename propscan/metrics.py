@@ -63,8 +63,8 @@ def _score(p_sum: float, r_sum: float, n_pred: int, n_gold: int) -> Score:
     return Score(p, r, _f1(p, r), n_pred, n_gold)
 
 
-def span_identification(pred: dict[str, list[Interval]], gold: dict[str, list[Interval]]) -> Score:
-    """SI over articles: `pred` and `gold` map article id to (start, end) intervals."""
+def _si_sums(pred: dict[str, list[Interval]], gold: dict[str, list[Interval]]) -> tuple[float, float, int, int]:
+    """(precision sum, recall sum, predicted spans, gold spans) over articles, spans merged per article."""
     p_sum = r_sum = 0.0
     n_pred = n_gold = 0
     for aid in set(pred) | set(gold):
@@ -72,7 +72,12 @@ def span_identification(pred: dict[str, list[Interval]], gold: dict[str, list[In
         a, b = _overlap_sums(ps, gs)
         p_sum, r_sum = p_sum + a, r_sum + b
         n_pred, n_gold = n_pred + len(ps), n_gold + len(gs)
-    return _score(p_sum, r_sum, n_pred, n_gold)
+    return p_sum, r_sum, n_pred, n_gold
+
+
+def span_identification(pred: dict[str, list[Interval]], gold: dict[str, list[Interval]]) -> Score:
+    """SI over articles: `pred` and `gold` map article id to (start, end) intervals."""
+    return _score(*_si_sums(pred, gold))
 
 
 @dataclass(frozen=True)
@@ -94,14 +99,7 @@ def full_task(pred: dict[str, list[tuple[int, int, str]]], gold: dict[str, list[
     tot = [0.0, 0.0, 0, 0]
     per: dict[str, Score] = {}
     for tech in sorted(set(P) | set(G)):
-        pt, gt = P.get(tech, {}), G.get(tech, {})
-        p_sum = r_sum = 0.0
-        n_pred = n_gold = 0
-        for aid in set(pt) | set(gt):
-            ps, gs = merge(pt.get(aid, [])), merge(gt.get(aid, []))
-            a, b = _overlap_sums(ps, gs)
-            p_sum, r_sum = p_sum + a, r_sum + b
-            n_pred, n_gold = n_pred + len(ps), n_gold + len(gs)
+        p_sum, r_sum, n_pred, n_gold = _si_sums(P.get(tech, {}), G.get(tech, {}))
         per[tech] = _score(p_sum, r_sum, n_pred, n_gold)
         tot = [tot[0] + p_sum, tot[1] + r_sum, tot[2] + n_pred, tot[3] + n_gold]
     return FullScore(_score(tot[0], tot[1], tot[2], tot[3]), per)

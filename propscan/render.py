@@ -39,11 +39,13 @@ def render_terminal(analysis: Analysis, console: Console | None = None) -> None:
     console.print(table)
     if analysis.spans:
         spans = Table(title="Spans")
-        for col in ("start", "end", "technique", "confidence", "text"):
+        voiced = any(s.voice for s in analysis.spans)
+        for col in ("start", "end", "technique", "confidence") + (("voice", "speaker") if voiced else ()) + ("text",):
             spans.add_column(col)
         for s in analysis.spans:
+            who = (s.voice or "", Text(s.speaker or "")) if voiced else ()
             spans.add_row(str(s.start), str(s.end), techniques.get(s.technique).name,
-                          f"{s.confidence:.2f}", Text(s.text[:70].replace("\n", " ")))
+                          f"{s.confidence:.2f}", *who, Text(s.text[:70].replace("\n", " ")))
         console.print(spans)
     top = sorted(analysis.sentences, key=lambda s: -s.score)[:5]
     if top:

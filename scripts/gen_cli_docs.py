@@ -29,8 +29,9 @@ while this file is out of date). -->
 
 Every command prints errors as one line on stderr, `propscan: error: [E###] FILE[:LINE]: what
 went wrong`, and exits non-zero: 1 when some input files were bad but results for the rest
-were still written, 2 for bad input, 3 for a missing or broken model folder, 4 for a
-training failure. It never prints a traceback for bad input.
+were still written, else the exit status of the error's code (2 for bad input, 3 for a missing
+or broken model folder, ...: every code is in [errors.md](errors.md)). It never prints a
+traceback for bad input.
 
 ## Output formats (fixed: these are how propscan is scored)
 

@@ -32,8 +32,8 @@ def test_hand_labelled_set_has_60_targeted_spans_inside_training_articles(train_
 
 def test_targets_reach_the_measured_precision_and_recall(finder, train_dir):
     result = evaluate_targets(EVAL, train_dir / "articles", finder)
-    # Measured: precision 0.53, recall 0.55 (see docs/model_card_claims.md).
-    assert result["precision"] >= 0.5 and result["recall"] >= 0.5, {k: v for k, v in result.items() if k != "details"}
+    # In-sample (the rules were written against this set): see docs/enrichers.md.
+    assert result["precision"] >= 0.6 and result["recall"] >= 0.4, {k: v for k, v in result.items() if k != "details"}
 
 
 def test_a_label_before_a_name_targets_the_name(finder):
@@ -79,7 +79,9 @@ def test_article_summary_lists_the_most_targeted_entities_per_technique(finder, 
             assert n == sum(1 for s in analysis.spans if s.technique == technique and s.target == target)
     data = analysis.to_dict()
     assert [s.get("target") for s in data["spans"]] == found
-    assert data["targets"] == {t: [{"target": x, "spans": n} for x, n in v] for t, v in summary.items()}
+    summary_json = {t: [{"target": x, "spans": n} for x, n in v] for t, v in summary.items()}
+    # `targets` is the deprecated alias of `target_summary` (kept for one release)
+    assert data["target_summary"] == summary_json and data["targets"] == data["target_summary"]
     assert Analysis.from_dict(data).spans == analysis.spans
 
 
@@ -98,3 +100,24 @@ def test_spans_outside_the_text_are_an_input_error(finder):
 
     with pytest.raises(InputError):
         finder.find("Short text.", [(5, 50)])
+
+
+FRESH = Path(__file__).parent / "data" / "targets_fresh.tsv"
+
+
+def test_the_fresh_set_holds_120_gold_spans_from_articles_never_used_for_targets(train_dir):
+    rows = [line.split("\t") for line in FRESH.read_text(encoding="utf-8").splitlines()[1:]]
+    assert len(rows) >= 120
+    old = {line.split("\t")[0] for line in EVAL.read_text(encoding="utf-8").splitlines()[1:]}
+    assert not {r[0] for r in rows} & old
+    gold = {tuple(r.split("\t"))
+            for r in (train_dir / "labels.tsv").read_text(encoding="utf-8").splitlines()[1:]}
+    for aid, start, end, technique, target in rows:
+        assert (aid, technique, start, end) in gold, (aid, start, end)
+
+
+def test_targets_abstain_more_than_they_guess_on_the_fresh_set(finder, train_dir):
+    result = evaluate_targets(FRESH, train_dir / "articles", finder)
+    # Held-out figures in docs/enrichers.md; a floor under them, so a regression fails here.
+    assert result["predicted"] < result["spans"] * 0.6
+    assert result["precision"] >= 0.4 and result["recall"] >= 0.25, {k: v for k, v in result.items() if k != "details"}

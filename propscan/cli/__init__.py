@@ -5,18 +5,8 @@ from __future__ import annotations
 
 import sys
 
-import typer
-
+from propscan.cli._app import app
 from propscan.errors import PropscanError
-
-app = typer.Typer(
-    name="propscan",
-    help="Find propaganda techniques in news articles, offline.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-)
 
 # Importing a command module registers its command on `app`.
 from propscan.cli import analyze, batch, bench, claims, classify, evaluate, predict, report, review, serve, train  # noqa: E402,F401

@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from propscan.cli import app
+from propscan.cli._app import app
 from propscan.cli._shared import ModelOption, load_analyzer
 
 
@@ -19,6 +19,9 @@ def analyze_cli(
     model: Optional[Path] = ModelOption,
     claims: bool = typer.Option(False, "--claims", help="Also list check-worthy claims (claims model)."),
     targets: bool = typer.Option(False, "--targets", help="Also find each span's target (needs spaCy: propscan[claims])."),
+    rank_claims: bool = typer.Option(False, "--rank-claims", help="With --claims: list claims by priority, "
+                                     "what to check first (check-worthiness x persuasion around it; the rule is printed)."),
+    voice: bool = typer.Option(False, "--voice", help="Also tell the author's voice from quoted words, and who is quoted (needs spaCy)."),
 ) -> None:
     """Show the techniques used in one article, highlighted in the terminal."""
     from propscan.io.text import read_article_source
@@ -26,15 +29,15 @@ def analyze_cli(
 
     article = read_article_source(source)
     analysis = load_analyzer(model).analyze(article).filtered(threshold)
-    if claims or targets:
-        from propscan.enrich import enrich
+    if claims or targets or voice:
+        from propscan.enrich import compose
 
-        analysis = enrich(analysis, claims=claims, targets=targets)
+        analysis = compose(analysis, [n for n, on in (("claims", claims), ("targets", targets), ("voice", voice)) if on])
     if as_json:
         typer.echo(json.dumps(analysis.to_dict(), ensure_ascii=False, indent=2))
     else:
         render_terminal(analysis)
-        if claims or targets:
+        if claims or targets or voice:
             from propscan.render_claims import render_claims
 
-            render_claims(analysis, claims=claims, targets=targets)
+            render_claims(analysis, claims=claims, targets=targets, voice=voice, rank=rank_claims)

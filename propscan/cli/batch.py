@@ -6,7 +6,7 @@ from typing import List, Optional
 
 import typer
 
-from propscan.cli import app
+from propscan.cli._app import app
 from propscan.cli._shared import ModelOption
 
 
@@ -21,6 +21,8 @@ def batch_cli(
     text_column: str = typer.Option("text", "--text-column", help="Column holding the text in CSV and Parquet inputs."),
     commit_every: int = typer.Option(16, "--commit-every", min=1, help="Articles per committed write."),
     no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
+    targets: bool = typer.Option(False, "--targets", help="Also store each span's target (needs spaCy: propscan[claims])."),
+    voice: bool = typer.Option(False, "--voice", help="Also store each span's voice and speaker (needs spaCy)."),
     model: Optional[Path] = ModelOption,
 ) -> None:
     """Analyse a corpus into a store. Re-running skips the articles already stored, so an
@@ -33,7 +35,8 @@ def batch_cli(
 
     s = run_batch(inputs, output, fmt=fmt, workers=workers, engine=engine, address=address, model=model,
                   commit_every=commit_every, text_column=text_column,
-                  progress=not no_progress and sys.stderr.isatty(), on_bad=on_bad)
+                  progress=not no_progress and sys.stderr.isatty(), on_bad=on_bad,
+                  layers=[n for n, on in (("targets", targets), ("voice", voice)) if on])
     typer.echo(f"{s.written} article(s) analysed and stored, {s.skipped} already in the store, "
                f"{len(s.bad)} bad record(s) skipped; {s.total} record(s) in {s.seconds:.1f}s "
                f"→ {s.store} (run {s.run_id}, model {s.model_version})")

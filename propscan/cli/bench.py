@@ -5,7 +5,7 @@ from typing import Optional
 
 import typer
 
-from propscan.cli import app
+from propscan.cli._app import app
 from propscan.cli._shared import ModelOption
 
 

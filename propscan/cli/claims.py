@@ -7,28 +7,10 @@ from typing import Optional
 
 import typer
 
-from propscan.cli import app
+from propscan.cli._app import app
 
 ClaimsModelOption = typer.Option(None, "--claims-model",
                                  help="Claims model folder (default: $PROPSCAN_CLAIMS_MODEL or the shipped one).")
-
-
-def label_claims(input_path: Path, output: Path, model: Optional[Path] = None) -> list[str]:
-    """Write `Sentence_id<TAB>class_label` (Yes/No) for every row of a CheckThat! TSV file, in
-    order, and return the problems found (one line each, with the line number). A row without
-    text is answered No."""
-    from propscan.claims import ClaimDetector
-    from propscan.io.checkworthy import read_claim_file, write_claim_labels
-
-    data = read_claim_file(input_path)
-    detector = ClaimDetector(model)
-    texts = [r.text for r in data.rows]
-    with_text = [i for i, t in enumerate(texts) if t]
-    labels = ["No"] * len(texts)
-    for i, yes in zip(with_text, detector.predict([texts[i] for i in with_text])):
-        labels[i] = "Yes" if yes else "No"
-    write_claim_labels(output, [r.sentence_id for r in data.rows], labels)
-    return data.problems
 
 
 @app.command("claims")
@@ -40,6 +22,7 @@ def claims_cli(
 ) -> None:
     """Label each sentence of a CheckThat! file as a check-worthy claim (Yes) or not (No)."""
     from propscan.cli._shared import report_failures
+    from propscan.tasks import label_claims
 
     problems = label_claims(input_path, output, model)
     report_failures(problems, f"all rows were still written to {output} (rows without text as No)")
@@ -96,4 +79,24 @@ def eval_targets_cli(
             mark = "ok" if d["correct"] else "--"
             print(f"{mark} {d['article_id']} {d['start']}-{d['end']} {d['technique']}: "
                   f"gold {d['gold']!r} found {d['pred']!r}", file=sys.stderr)
+    typer.echo(json.dumps(result))
+
+
+@app.command("eval-voice")
+def eval_voice_cli(
+    eval_file: Path = typer.Argument(..., help="TSV: article_id, start, end, technique, voice (author/quoted), speaker (| between alternatives, or none)."),
+    articles_dir: Path = typer.Argument(..., help="Folder of PTC article<ID>.txt files."),
+    show: bool = typer.Option(False, "--show", help="Print every span with its gold and found voice and speaker."),
+) -> None:
+    """Voice accuracy and speaker precision and recall on a hand-labelled set."""
+    from propscan.voice import evaluate_voice
+
+    result = evaluate_voice(eval_file, articles_dir)
+    details = result.pop("details")
+    if show:
+        for d in details:
+            mark = "ok" if d["voice"] == d["gold_voice"] and (d["gold_speaker"].lower() == "none"
+                                                              or d["speaker_correct"]) else "--"
+            print(f"{mark} {d['article_id']} {d['start']}-{d['end']}: gold {d['gold_voice']} "
+                  f"{d['gold_speaker']!r} found {d['voice']} {d['speaker']!r}", file=sys.stderr)
     typer.echo(json.dumps(result))

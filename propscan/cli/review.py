@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from propscan.cli import app
+from propscan.cli._app import app
 
 review_app = typer.Typer(help="Human review with Label Studio: export predictions, import reviewed labels.",
                          no_args_is_help=True)

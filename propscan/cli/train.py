@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from propscan.cli import app
+from propscan.cli._app import app
 
 
 @app.command("train")

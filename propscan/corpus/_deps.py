@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import importlib
 
-from propscan.errors import PropscanError
+from propscan.errors import MissingDependency
 
-
-class MissingDependency(PropscanError):
-    code = "E033"
-    exit_code = 6
+__all__ = ["MissingDependency", "need"]
 
 
 def need(module: str):

@@ -15,6 +15,7 @@ import os
 from typing import Any, Iterable, Iterator
 
 from propscan.corpus.sources import BadRecord
+from propscan.corpus.worker import analyse_one, current_rss
 from propscan.domain import Article
 
 COLUMNS = ("id", "text", "title", "source", "date", "url")
@@ -23,21 +24,22 @@ COLUMNS = ("id", "text", "title", "source", "date", "url")
 class Predictor:
     """One per Ray actor: the model is loaded once, in the constructor."""
 
-    def __init__(self, model: str | None, threads: int = 1):
+    def __init__(self, model: str | None, threads: int = 1, layers: tuple[str, ...] = ()):
         from propscan.analyzer import Analyzer
+        from propscan.enrich import Resources
 
         self.analyzer = Analyzer(model, threads=threads)
+        self.layers, self.resources = layers, Resources()
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
         import numpy as np
 
-        from propscan.corpus.runner import _rss, analyse_one
 
         records, errors = [], []
         n = len(batch["id"])
         for i in range(n):
             fields = {c: _text(batch[c][i]) for c in COLUMNS}
-            res = analyse_one(self.analyzer, Article(**fields))
+            res = analyse_one(self.analyzer, Article(**fields), self.layers, self.resources)
             if isinstance(res, BadRecord):
                 records.append("")
                 errors.append(res.reason)
@@ -46,7 +48,7 @@ class Predictor:
                 errors.append("")
         return {"id": np.array([str(x) for x in batch["id"]], dtype=object),
                 "record": np.array(records, dtype=object), "error": np.array(errors, dtype=object),
-                "pid": np.full(n, os.getpid()), "rss": np.full(n, _rss())}
+                "pid": np.full(n, os.getpid()), "rss": np.full(n, current_rss())}
 
 
 def _text(value: Any) -> str | None:
@@ -68,7 +70,8 @@ def _chunks(articles: Iterable[Article], size: int) -> Iterator[list[Article]]:
 
 
 def ray_engine(articles: Iterable[Article], model: str | None, actors: int, address: str | None,
-               rss: dict[str, int], wave: int = 2000, batch_size: int = 2, threads: int = 1) -> Iterator[dict[str, Any] | BadRecord]:
+               rss: dict[str, int], wave: int = 2000, batch_size: int = 2, threads: int = 1,
+               layers: tuple[str, ...] = ()) -> Iterator[dict[str, Any] | BadRecord]:
     """Results in completion order. Articles are sent in waves of `wave` (so the driver never
     holds the whole corpus); each wave is one Ray Dataset."""
     from propscan.corpus._deps import need
@@ -91,7 +94,7 @@ def ray_engine(articles: Iterable[Article], model: str | None, actors: int, addr
             # small blocks: results stream back (and get committed) a few articles at a time
             blocks = min(len(items), max(actors * 2, -(-len(items) // (batch_size * 4))))
             ds = ray.data.from_items(items, override_num_blocks=blocks)
-            ds = ds.map_batches(Predictor, fn_constructor_kwargs={"model": model, "threads": threads},
+            ds = ds.map_batches(Predictor, fn_constructor_kwargs={"model": model, "threads": threads, "layers": layers},
                                 batch_size=batch_size, compute=ray.data.ActorPoolStrategy(size=actors),
                                 num_cpus=1, batch_format="numpy")
             by_id = {a.id: a for a in chunk}

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from propscan import techniques
+from propscan.domain import headline
 from propscan.corpus.store import connect_read
 
 PNG_DPI = 200
@@ -43,8 +44,8 @@ def chart_technique_frequency(con) -> bytes | None:
     if not rows:
         return None
     fig, ax = _figure(7.5, 0.35 * len(rows) + 1.2)
-    names = [techniques.BY_LABEL[t].name if t in techniques.BY_LABEL else t for t, _ in rows]
-    colours = [techniques.BY_LABEL[t].colour if t in techniques.BY_LABEL else "#999999" for t, _ in rows]
+    names = [techniques.display_name(t) for t, _ in rows]
+    colours = [techniques.colour(t) for t, _ in rows]
     bars = ax.barh(names, [n for _, n in rows], color=colours, edgecolor="#333333", linewidth=0.5)
     ax.bar_label(bars, padding=2, fontsize=8)
     from matplotlib.ticker import MaxNLocator
@@ -68,6 +69,27 @@ def chart_density_by_source(con, top: int = 20) -> bytes | None:
     ax.bar_label(bars, labels=[f"{100 * d:.1f}%" for _, d, _, _ in rows], padding=2, fontsize=8)
     ax.set_xlabel("share of characters inside propaganda spans (mean per article, %)")
     ax.set_title("Propaganda density per source")
+    return _png(fig)
+
+
+def chart_voice_by_source(con, top: int = 20) -> bytes | None:
+    """Spans in the author's own voice against quoted spans, per source (runs with --voice)."""
+    rows = con.execute(
+        "SELECT coalesce(a.source, '(no source)') s, count(*) FILTER (WHERE sp.voice = 'author'), "
+        "count(*) FILTER (WHERE sp.voice = 'quoted') FROM spans sp JOIN articles a USING (article_id) "
+        "WHERE sp.voice IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, s LIMIT ?", [top]).fetchall()
+    if not rows:
+        return None
+    rows.sort(key=lambda r: r[1] + r[2])
+    fig, ax = _figure(7.5, 0.35 * len(rows) + 1.4)
+    names = [s for s, _, _ in rows]
+    ax.barh(names, [a for _, a, _ in rows], color="#f4a261", edgecolor="#333333", linewidth=0.5,
+            label="author's voice")
+    ax.barh(names, [q for _, _, q in rows], left=[a for _, a, _ in rows], color="#8ecae6",
+            edgecolor="#333333", linewidth=0.5, hatch="//", label="quoted")
+    ax.set_xlabel("technique spans")
+    ax.set_title("Techniques in the author's voice and in quotes, per source")
+    ax.legend(loc="lower right", fontsize=8)
     return _png(fig)
 
 
@@ -106,8 +128,10 @@ def top_phrases(con, per_technique: int = 5) -> dict[str, list[tuple[str, int]]]
 
 
 def top_articles(con, n: int = 15) -> list[tuple]:
-    return con.execute("SELECT article_id, coalesce(title, ''), source, date, score, density, n_spans "
-                       "FROM articles ORDER BY score DESC, density DESC, article_id LIMIT ?", [n]).fetchall()
+    rows = con.execute("SELECT article_id, title, split_part(ltrim(text), chr(10), 1), source, date, score, "
+                       "density, n_spans FROM articles ORDER BY score DESC, density DESC, article_id LIMIT ?",
+                       [n]).fetchall()
+    return [(aid, headline(title, first_line), *rest) for aid, title, first_line, *rest in rows]
 
 
 CSS = """
@@ -143,7 +167,9 @@ def build_report(store: str | Path, output: str | Path, png_dir: str | Path | No
             "SELECT DISTINCT model_version FROM articles ORDER BY 1").fetchall()]
         charts = [("technique_frequency", "Technique frequency", chart_technique_frequency(con)),
                   ("density_by_source", "Propaganda density per source", chart_density_by_source(con)),
-                  ("density_over_time", "Propaganda density over time", chart_over_time(con))]
+                  ("density_over_time", "Propaganda density over time", chart_over_time(con)),
+                  ("voice_by_source", "Techniques in the author's voice and in quotes, per source",
+                   chart_voice_by_source(con))]
         phrases = top_phrases(con)
         articles = top_articles(con)
     finally:
@@ -177,17 +203,16 @@ def build_report(store: str | Path, output: str | Path, png_dir: str | Path | No
         parts.append("<h2>Most frequent phrases per technique</h2><table><tr><th>technique</th>"
                      "<th>phrases (count)</th></tr>")
         for tech, items in phrases.items():
-            t = techniques.BY_LABEL.get(tech)
-            name = t.name if t else tech
-            swatch = f"<span class=swatch style='background:{t.colour}'></span>" if t else ""
-            parts.append(f"<tr><td>{swatch}{e(name)}</td><td>"
+            known = tech in techniques.BY_LABEL
+            swatch = f"<span class=swatch style='background:{techniques.colour(tech)}'></span>" if known else ""
+            parts.append(f"<tr><td>{swatch}{e(techniques.display_name(tech))}</td><td>"
                          + "; ".join(f"“{e(p if len(p) <= 80 else p[:79] + '…')}” ({c})" for p, c in items) + "</td></tr>")
         parts.append("</table>")
     if articles:
         parts.append("<h2>Most propagandistic articles</h2><table><tr><th>article</th><th>title</th>"
                      "<th>source</th><th>date</th><th>score</th><th>density</th><th>spans</th></tr>")
         for aid, ttl, src, date, score, density, spans in articles:
-            parts.append(f"<tr><td>{e(aid)}</td><td>{e(ttl[:120])}</td><td>{e(src or '')}</td>"
+            parts.append(f"<tr><td>{e(aid)}</td><td>{e(ttl)}</td><td>{e(src or '')}</td>"
                          f"<td>{e(date or '')}</td><td class=n>{score:.3f}</td>"
                          f"<td class=n>{100 * density:.1f}%</td><td class=n>{spans}</td></tr>")
         parts.append("</table>")

@@ -77,22 +77,14 @@ def export_tasks(store: str | Path, output: str | Path, *, min_confidence: float
                  config_path: str | Path | None = None) -> ExportResult:
     """Write Label Studio tasks (most propagandistic articles first) and the labelling config
     (default: `<output stem>.label_config.xml`)."""
-    from propscan.corpus.store import connect_read, load_analysis
+    from propscan.corpus.store import article_filter, connect_read, load_analysis
 
-    if technique and technique not in techniques.BY_LABEL:
-        raise InputError(f"unknown technique {technique!r}; expected one of: {', '.join(techniques.LABELS)}")
+    where, args = article_filter(source=source, technique=technique)
     output = Path(output)
     config_path = Path(config_path) if config_path else output.with_name(output.stem + ".label_config.xml")
     con = connect_read(Path(store))
     try:
-        where, args = ["TRUE"], []
-        if source:
-            where.append("source = ?")
-            args.append(source)
-        if technique:
-            where.append("article_id IN (SELECT article_id FROM spans WHERE technique = ?)")
-            args.append(technique)
-        sql = f"SELECT article_id FROM articles WHERE {' AND '.join(where)} ORDER BY score DESC, article_id"
+        sql = f"SELECT a.article_id FROM articles a WHERE {where} ORDER BY a.score DESC, a.article_id"
         if limit:
             sql += f" LIMIT {int(limit)}"
         ids = [r[0] for r in con.execute(sql, args).fetchall()]

@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from propscan.corpus.sources import BadRecord, count_inputs, read_inputs
-from propscan.corpus.store import open_store, result_record
+from propscan.corpus.store import open_store
+from propscan.corpus.worker import analyse_one, current_rss
 from propscan.domain import Article
-from propscan.errors import InputError, PropscanError
+from propscan.errors import InputError
 
 ENGINES = ("local", "ray")
 
@@ -50,48 +51,18 @@ class BatchSummary:
 
 def resolve_model(model: str | Path | None) -> tuple[str | None, Path, str]:
     """(the model argument to hand workers, the model folder, its version). Checks the folder."""
-    from propscan.errors import ModelError
-    from propscan.runtime import REQUIRED, ModelConfig, default_model_dir
+    from propscan.runtime import ModelConfig, check_model_dir, default_model_dir
 
-    path = Path(model) if model else default_model_dir()
-    missing = [f for f in REQUIRED if not (path / f).is_file()]
-    if missing:
-        raise ModelError(f"{path}: not a propscan model folder (missing {', '.join(missing)}); "
-                         "train one with `propscan train` or unset PROPSCAN_MODEL")
+    path = check_model_dir(Path(model) if model else default_model_dir())
     explicit = str(path.resolve()) if (model or os.environ.get("PROPSCAN_MODEL")) else None
     return explicit, path, ModelConfig.read(path / "config.json").version
-
-
-def _rss() -> int:
-    try:
-        import psutil
-
-        return psutil.Process().memory_info().rss
-    except Exception:
-        return 0
-
-
-def analyse_one(analyzer, article: Article) -> dict[str, Any] | BadRecord:
-    """The worker record of one article (with the wall-clock interval it took), or a BadRecord."""
-    t0 = time.time()
-    try:
-        rec = result_record(article, analyzer.analyze(article))
-    except PropscanError as e:
-        return BadRecord(article.id, e.message, article.id)
-    except Exception as e:   # noqa: BLE001 - an ONNX Runtime error, MemoryError: this record only
-        return BadRecord(article.id, f"analysis failed: {_one_line(e)}", article.id)
-    rec["timing"] = [t0, time.time()]
-    return rec
-
-
-def _one_line(e: BaseException, limit: int = 300) -> str:
-    text = " ".join(f"{type(e).__name__}: {e}".split())
-    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 # -- local worker processes --------------------------------------------------------------------
 
 _WORKER_ANALYZER = None
+_WORKER_LAYERS: tuple[str, ...] = ()
+_WORKER_RESOURCES = None
 
 
 _PR_SET_PDEATHSIG = 1
@@ -134,37 +105,42 @@ def _exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="propscan-parent-watch", daemon=True).start()
 
 
-def _init_worker(parent: int, model: str | None, threads: int) -> None:
-    global _WORKER_ANALYZER
+def _init_worker(parent: int, model: str | None, threads: int, layers: tuple[str, ...] = ()) -> None:
+    global _WORKER_ANALYZER, _WORKER_LAYERS, _WORKER_RESOURCES
     _exit_with_parent(parent)   # before the slow part: imports and model loading
     from propscan.analyzer import Analyzer
+    from propscan.enrich import Resources
 
     _WORKER_ANALYZER = Analyzer(model, threads=threads)
+    _WORKER_LAYERS, _WORKER_RESOURCES = layers, Resources()
 
 
 def _work(articles: list[Article]) -> tuple[int, int, list]:
-    out = [analyse_one(_WORKER_ANALYZER, a) for a in articles]
-    return os.getpid(), _rss(), out
+    out = [analyse_one(_WORKER_ANALYZER, a, _WORKER_LAYERS, _WORKER_RESOURCES) for a in articles]
+    return os.getpid(), current_rss(), out
 
 
 def local_engine(articles: Iterable[Article], model: str | None, workers: int,
-                 rss: dict[str, int], threads: int | None = None) -> Iterator[dict[str, Any] | BadRecord]:
-    """Results in completion order. One worker: this process (ONNX Runtime's default threads
-    unless `threads`). N workers: N processes, each loading the model once with `threads`
-    ONNX threads (default 1, so N workers use N cores)."""
+                 rss: dict[str, int], threads: int | None = None,
+                 layers: tuple[str, ...] = ()) -> Iterator[dict[str, Any] | BadRecord]:
+    """Results in completion order. One worker: this process (the model's default of
+    min(2, CPU count) threads unless `threads`). N workers: N processes, each loading the model
+    once with `threads` threads (default 1, so N workers use N cores)."""
     if workers <= 1:
         from propscan.analyzer import Analyzer
 
-        analyzer = Analyzer(model, threads=threads)
+        from propscan.enrich import Resources
+
+        analyzer, resources = Analyzer(model, threads=threads), Resources()
         for a in articles:
-            yield analyse_one(analyzer, a)
-            rss[str(os.getpid())] = max(rss.get(str(os.getpid()), 0), _rss())
+            yield analyse_one(analyzer, a, layers, resources)
+            rss[str(os.getpid())] = max(rss.get(str(os.getpid()), 0), current_rss())
         return
     import multiprocessing as mp
 
     ctx = mp.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                             initargs=(os.getpid(), model, threads or 1)) as pool:
+                             initargs=(os.getpid(), model, threads or 1, layers)) as pool:
         it = iter(articles)
         pending: set = set()
         exhausted = False
@@ -206,11 +182,13 @@ def run_batch(inputs: Iterable[str | Path], store: str | Path, *, fmt: str = "au
               engine: str = "local", address: str | None = None, model: str | Path | None = None,
               commit_every: int = 16, text_column: str = "text", progress: bool = False,
               on_bad: Callable[[BadRecord], None] | None = None, ray_wave: int = 2000,
-              threads: int | None = None) -> BatchSummary:
+              threads: int | None = None, layers: Iterable[str] = ()) -> BatchSummary:
     """Analyse every article of `inputs` not yet in `store` and store it exactly once.
-    `threads`: ONNX Runtime threads per worker (default: 1 when several workers or on Ray,
-    else ONNX Runtime's default for one process)."""
-    from propscan import __version__
+    `threads`: model threads per worker (default: 1 when several workers or on Ray, else the
+    model's default, min(2, CPU count), for one process). `layers`: enrichers (propscan.enrich) to
+    apply to each article, e.g. ("targets",); their span fields are stored."""
+    from propscan.enrich import Resources, check_names, enrichers
+    from propscan._version import __version__
 
     inputs = [Path(p) for p in inputs]
     if not inputs:
@@ -220,6 +198,9 @@ def run_batch(inputs: Iterable[str | Path], store: str | Path, *, fmt: str = "au
     if workers < 1:
         raise InputError("--workers must be at least 1")
     model_arg, model_path, version = resolve_model(model)
+    layers = tuple(check_names(layers))
+    if any(enrichers()[n].needs_spacy for n in layers):
+        Resources().nlp()   # fail here, once, rather than on every article in the workers
     total = count_inputs(inputs, text_column)
     t0 = time.perf_counter()
     run_id = f"{_dt.datetime.now(_dt.timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
@@ -264,9 +245,9 @@ def run_batch(inputs: Iterable[str | Path], store: str | Path, *, fmt: str = "au
             from propscan.corpus.ray_engine import ray_engine
 
             results = ray_engine(pending(), model_arg, workers, address, summary.worker_rss, wave=ray_wave,
-                                 threads=threads or 1)
+                                 threads=threads or 1, layers=layers)
         else:
-            results = local_engine(pending(), model_arg, workers, summary.worker_rss, threads)
+            results = local_engine(pending(), model_arg, workers, summary.worker_rss, threads, layers)
 
         buffer: list[dict[str, Any]] = []
         last = time.monotonic()

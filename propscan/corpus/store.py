@@ -14,20 +14,18 @@ import json
 import os
 import re
 import uuid
+from dataclasses import fields
 from pathlib import Path
 from typing import Any, Iterable
 
 from propscan import techniques
 from propscan.corpus._deps import need
-from propscan.domain import Analysis, Article
-from propscan.errors import InputError, PropscanError
+from propscan.domain import Analysis, Article, Sentence, Span
+from propscan.errors import InputError, StoreError
 
-SCHEMA_VERSION = 1
-
-
-class StoreError(PropscanError):
-    code = "E030"
-    exit_code = 5
+SCHEMA_VERSION = 2
+"""1: first release. 2: `spans` gained `target`, `voice` and `speaker` (nullable); a version-1
+DuckDB store gains them when a batch run opens it, and Parquet batches without them read as NULL."""
 
 
 SCHEMA = """
@@ -44,7 +42,8 @@ CREATE TABLE IF NOT EXISTS articles (
     run_id VARCHAR, analyzed_at TIMESTAMP);
 CREATE TABLE IF NOT EXISTS spans (
     article_id VARCHAR, span_no INTEGER, start_char INTEGER, end_char INTEGER,
-    technique VARCHAR, confidence DOUBLE, text VARCHAR, PRIMARY KEY (article_id, span_no));
+    technique VARCHAR, confidence DOUBLE, text VARCHAR, target VARCHAR, voice VARCHAR, speaker VARCHAR,
+    PRIMARY KEY (article_id, span_no));
 CREATE TABLE IF NOT EXISTS sentences (
     article_id VARCHAR, sentence_no INTEGER, start_char INTEGER, end_char INTEGER,
     score DOUBLE, text VARCHAR, PRIMARY KEY (article_id, sentence_no));
@@ -57,8 +56,15 @@ CREATE TABLE IF NOT EXISTS techniques (
 ARTICLE_COLS = ("article_id", "title", "source", "date", "day", "url", "text", "n_chars", "score",
                 "n_spans", "propaganda_chars", "density", "technique_counts", "model_version",
                 "run_id", "analyzed_at")
-SPAN_COLS = ("article_id", "span_no", "start_char", "end_char", "technique", "confidence", "text")
-SENTENCE_COLS = ("article_id", "sentence_no", "start_char", "end_char", "score", "text")
+SQL_NAMES = {"start": "start_char", "end": "end_char"}
+"""The only renames between the Analysis payload and the store: END is an SQL keyword."""
+SPAN_FIELDS = tuple(f.name for f in fields(Span))
+SENTENCE_FIELDS = tuple(f.name for f in fields(Sentence))
+SPAN_COLS = ("article_id", "span_no", *(SQL_NAMES.get(f, f) for f in SPAN_FIELDS))
+SENTENCE_COLS = ("article_id", "sentence_no", *(SQL_NAMES.get(f, f) for f in SENTENCE_FIELDS))
+MIGRATIONS = ("ALTER TABLE spans ADD COLUMN IF NOT EXISTS target VARCHAR",
+              "ALTER TABLE spans ADD COLUMN IF NOT EXISTS voice VARCHAR",
+              "ALTER TABLE spans ADD COLUMN IF NOT EXISTS speaker VARCHAR")
 RUN_COLS = ("run_id", "started_at", "finished_at", "status", "model_version", "model_path", "engine",
             "workers", "inputs", "propscan_version", "articles_written", "articles_skipped",
             "bad_records")
@@ -118,9 +124,9 @@ def rows_for(records: Iterable[dict[str, Any]], run_id: str) -> tuple[list, list
                      pc, pc / n if n else 0.0, json.dumps(a.technique_counts), a.model_version,
                      run_id, now))
         for i, s in enumerate(a.spans):
-            spans.append((aid, i, s.start, s.end, s.technique, s.confidence, s.text))
+            spans.append((aid, i, *(getattr(s, f) for f in SPAN_FIELDS)))
         for i, s in enumerate(a.sentences):
-            sents.append((aid, i, s.start, s.end, s.score, s.text))
+            sents.append((aid, i, *(getattr(s, f) for f in SENTENCE_FIELDS)))
     return arts, spans, sents
 
 
@@ -140,7 +146,7 @@ def _types():
         "n_chars": i, "score": f, "n_spans": i, "propaganda_chars": i, "density": f,
         "technique_counts": s, "model_version": s, "run_id": s, "analyzed_at": pa.timestamp("us"),
         "span_no": i, "start_char": i, "end_char": i, "technique": s, "confidence": f,
-        "sentence_no": i,
+        "sentence_no": i, "target": s, "voice": s, "speaker": s,
     }
 
 
@@ -182,7 +188,9 @@ class DuckStore(Store):
         except duckdb.Error as e:
             raise StoreError(f"{self.path}: not a DuckDB store ({e})") from None
         self.con.execute(SCHEMA)
-        self.con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+        for step in MIGRATIONS:
+            self.con.execute(step)
+        self.con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
         self.con.executemany("INSERT OR IGNORE INTO techniques VALUES (?, ?, ?, ?)",
                              [(t.label, t.name, t.colour, t.explanation) for t in techniques.TECHNIQUES])
 
@@ -208,11 +216,11 @@ class DuckStore(Store):
             con.execute("CREATE OR REPLACE TEMP TABLE new_ids AS SELECT DISTINCT a.article_id FROM a_tbl a "
                         "WHERE a.article_id NOT IN (SELECT article_id FROM articles)")
             n = con.execute("SELECT count(*) FROM new_ids").fetchone()[0]
-            con.execute(f"INSERT INTO articles SELECT {', '.join(ARTICLE_COLS)} FROM a_tbl "
+            con.execute(f"INSERT INTO articles ({', '.join(ARTICLE_COLS)}) SELECT {', '.join(ARTICLE_COLS)} FROM a_tbl "
                         "WHERE article_id IN (SELECT article_id FROM new_ids)")
-            con.execute(f"INSERT INTO spans SELECT {', '.join(SPAN_COLS)} FROM s_tbl "
+            con.execute(f"INSERT INTO spans ({', '.join(SPAN_COLS)}) SELECT {', '.join(SPAN_COLS)} FROM s_tbl "
                         "WHERE article_id IN (SELECT article_id FROM new_ids)")
-            con.execute(f"INSERT INTO sentences SELECT {', '.join(SENTENCE_COLS)} FROM t_tbl "
+            con.execute(f"INSERT INTO sentences ({', '.join(SENTENCE_COLS)}) SELECT {', '.join(SENTENCE_COLS)} FROM t_tbl "
                         "WHERE article_id IN (SELECT article_id FROM new_ids)")
             con.execute("COMMIT")
         except Exception:
@@ -398,7 +406,9 @@ def _connect_parquet(path: Path):
     for table in ("articles", "spans", "sentences"):
         files = [str(f.parent / f"{table}.parquet") for f in batches]
         if files:
-            con.execute(f"INSERT INTO {table} SELECT * FROM read_parquet(?, union_by_name = true)", [files])
+            # BY NAME: batches written before a column existed read it as NULL
+            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM read_parquet(?, union_by_name = true)",
+                        [files])
     for name, table, cols in (("runs.jsonl", "runs", RUN_COLS), ("bad_records.jsonl", "bad_records", BAD_COLS)):
         f = path / name
         rows: dict[Any, tuple] = {}
@@ -417,6 +427,26 @@ def _connect_parquet(path: Path):
     return con
 
 
+def article_filter(*, source: str | None = None, technique: str | None = None, day_from: _dt.date | None = None,
+                   day_to: _dt.date | None = None, q: str | None = None) -> tuple[str, list[Any]]:
+    """(SQL condition on `articles a`, its parameters) selecting the articles of a source, with
+    a span of a technique, in a day range, or whose title or id contains `q`; InputError for an
+    unknown technique. The dashboard and the review export filter the same way."""
+    if technique and technique not in techniques.BY_LABEL:
+        raise InputError(f"unknown technique {technique!r}; expected one of: {', '.join(techniques.LABELS)}")
+    where, args = ["TRUE"], []
+    for cond, value in (("a.source = ?", source),
+                        ("a.article_id IN (SELECT article_id FROM spans WHERE technique = ?)", technique),
+                        ("a.day >= ?", day_from), ("a.day <= ?", day_to)):
+        if value:
+            where.append(cond)
+            args.append(value)
+    if q:
+        where.append("(a.title ILIKE ? OR a.article_id ILIKE ?)")
+        args += [f"%{q}%", f"%{q}%"]
+    return " AND ".join(where), args
+
+
 def load_analysis(con, article_id: str) -> tuple[dict[str, Any], Analysis] | None:
     """The stored metadata and Analysis of one article, or None."""
     row = con.execute("SELECT article_id, title, source, date, url, text, score, model_version, "
@@ -425,15 +455,15 @@ def load_analysis(con, article_id: str) -> tuple[dict[str, Any], Analysis] | Non
     if row is None:
         return None
     aid, title, source, date, url, text, score, version, counts, density, n_spans = row
-    spans = con.execute("SELECT start_char, end_char, technique, confidence, text FROM spans "
+    spans = con.execute(f"SELECT {', '.join(SPAN_COLS[2:])} FROM spans "
                         "WHERE article_id = ? ORDER BY span_no", [aid]).fetchall()
-    sents = con.execute("SELECT start_char, end_char, score, text FROM sentences "
+    sents = con.execute(f"SELECT {', '.join(SENTENCE_COLS[2:])} FROM sentences "
                         "WHERE article_id = ? ORDER BY sentence_no", [aid]).fetchall()
     analysis = Analysis.from_dict({
         "article_id": aid, "text": text, "title": title, "score": score, "model_version": version,
         "technique_counts": json.loads(counts or "{}"),
-        "spans": [dict(start=s, end=e, technique=t, confidence=c, text=x) for s, e, t, c, x in spans],
-        "sentences": [dict(start=s, end=e, score=c, text=x) for s, e, c, x in sents],
+        "spans": [dict(zip(SPAN_FIELDS, row)) for row in spans],
+        "sentences": [dict(zip(SENTENCE_FIELDS, row)) for row in sents],
     })
     meta = {"article_id": aid, "title": title, "source": source, "date": date, "url": url,
             "density": density, "n_spans": n_spans}

@@ -2,50 +2,24 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timezone
 from typing import Annotated, Any, Literal, Optional
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse
 from fastapi.concurrency import run_in_threadpool
 from pydantic import StrictBool, BaseModel, ConfigDict, Field, field_validator, model_validator
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from propscan.domain import Analysis, Article
-from propscan.errors import PropscanError
-from propscan.server.problems import ApiError, NotFound, error_body
+from propscan.enrich import compose
+from propscan.server.payloads import API_PREFIX, techniques_payload
+from propscan.server.problems import ApiError, NotFound
 from propscan.server.store import ID_PATTERN, Record
 from propscan.techniques import LABELS, TECHNIQUES
 
-log = logging.getLogger("propscan.server")
-
-PREFIX = "/api/v1"
-router = APIRouter(prefix=PREFIX, tags=["api v1"])
-
-ABBREVIATIONS = {
-    "Loaded_Language": "LL",
-    "Name_Calling,Labeling": "NC",
-    "Repetition": "REP",
-    "Doubt": "DBT",
-    "Exaggeration,Minimisation": "EXM",
-    "Appeal_to_fear-prejudice": "FEAR",
-    "Flag-Waving": "FLAG",
-    "Causal_Oversimplification": "CO",
-    "Appeal_to_Authority": "AUTH",
-    "Slogans": "SLO",
-    "Whataboutism,Straw_Men,Red_Herring": "WSR",
-    "Black-and-White_Fallacy": "BW",
-    "Thought-terminating_Cliches": "TTC",
-    "Bandwagon,Reductio_ad_hitlerum": "BRH",
-}
+router = APIRouter(prefix=API_PREFIX, tags=["api v1"])
 
 TechniqueLabel = Literal[LABELS]  # type: ignore[valid-type]
-
-
-def techniques_payload() -> list[dict[str, Any]]:
-    return [{**t.to_dict(), "abbreviation": ABBREVIATIONS[t.label]} for t in TECHNIQUES]
 
 
 # -- schemas ----------------------------------------------------------------------------------
@@ -82,6 +56,9 @@ class AnalyzeRequest(BaseModel):
     targets: StrictBool = Field(False, description="Also find the entity or group each span is aimed at, and the most "
                                              "targeted per technique. Off by default: it needs spaCy "
                                              "(pip install 'propscan[claims]'); without it, 400 `targets_unavailable`.")
+    voice: bool = Field(False, description="Also tell each span's voice (the author's own words, or quoted) and "
+                                           "who is quoted. Off by default: it needs spaCy; without it, 400 "
+                                           "`targets_unavailable`.")
 
     _check_unicode = field_validator("text", "url", "title")(_encodable)
 
@@ -102,6 +79,11 @@ class SpanOut(BaseModel):
     text: str
     target: Optional[str] = Field(None, description="The entity or group the span is aimed at; null when "
                                                     "targets were not requested or none was found.")
+    voice: Optional[Literal["author", "quoted"]] = Field(
+        None, description="Whose words the span is: the article's own (`author`) or a quotation (`quoted`); "
+                          "null when not known.")
+    speaker: Optional[str] = Field(None, description="Who is quoted, for a quoted span whose speaker is known; "
+                                                     "else null.")
 
 
 class ClaimOut(BaseModel):
@@ -114,6 +96,9 @@ class ClaimOut(BaseModel):
     entities: list[str] = Field(description="People, organisations, places, groups it mentions.")
     numbers: list[str]
     dates: list[str]
+    techniques: list[str] = Field([], description="Technique labels of the spans overlapping the claim, in text order.")
+    priority: float = Field(0.0, description="Rank in 'what to check first': score x (1 + 0.25 x the number of "
+                                             "different overlapping techniques, at most 4).")
 
 
 class TargetCountOut(BaseModel):
@@ -128,6 +113,14 @@ class SentenceOut(BaseModel):
     end: int
     score: float
     text: str
+
+
+class SpeakerCountOut(BaseModel):
+    speaker: Optional[str] = Field(description="Who is quoted, as the article names them; null for the "
+                                               "author, or for quoted words of unknown speaker.")
+    voice: Literal["author", "quoted"]
+    spans: int
+    techniques: dict[str, int] = Field(description="Spans per technique label.")
 
 
 class AnalysisOut(BaseModel):
@@ -145,6 +138,13 @@ class AnalysisOut(BaseModel):
     target_summary: dict[str, list[TargetCountOut]] = Field(
         {}, description="The most targeted entities (up to 3) per technique label; empty unless the "
                         "`targets` option was given.")
+    speaker_summary: list[SpeakerCountOut] = Field(
+        [], description="Techniques summed per speaker, the author (voice `author`, speaker null) included, "
+                        "most spans first; quoted spans of unknown speaker are summed under speaker null "
+                        "with voice `quoted`. Empty unless the `voice` option was given.")
+    targets: dict[str, list[TargetCountOut]] = Field(
+        {}, deprecated=True, description="Deprecated alias of `target_summary` (the name the CLI's JSON "
+                                         "used), kept for one release.")
     text: str
 
 
@@ -200,46 +200,31 @@ def _state(request: Request):
     return request.app.state.propscan
 
 
-def record_payload(rec: Record) -> dict[str, Any]:
-    """A record as the API, the pages and the report show it: `Analysis.to_dict()` with its
-    per-technique `targets` summary under the clearer name `target_summary`."""
-    out = rec.to_dict()
-    analysis = out["analysis"]
-    analysis["target_summary"] = analysis.pop("targets", {})
-    for span in analysis["spans"]:
-        span.setdefault("target", None)   # as in the response schema, so pages embed the same JSON
-    return out
-
-
 def _run(state, article: Article, threshold: float, techniques: list[str] | None, claims: bool,
-         targets: bool) -> Analysis:
+         targets: bool, voice: bool = False) -> Analysis:
     """Analyse, filter, then (if asked) add claims and targets; runs on an analysis slot."""
     analysis = state.analyzer.analyze(article)
     analysis = analysis.filtered(threshold, None if techniques is None else set(techniques))
-    if claims or targets:
-        from propscan.enrich import enrich
-
-        analysis = enrich(analysis, claims=claims, targets=targets,
-                          detector=state.claim_detector() if claims else None,
-                          nlp=state.nlp() if targets or state.has_spacy() else None)
-    return analysis
+    layers = [n for n, on in (("claims", claims), ("targets", targets), ("voice", voice)) if on]
+    return compose(analysis, layers, state.enrichment)
 
 
 async def _analyse(request: Request, article: Article, *, source: str, url: str | None,
                    threshold: float, techniques: list[str] | None, save: bool,
-                   claims: bool = False, targets: bool = False) -> dict[str, Any]:
+                   claims: bool = False, targets: bool = False, voice: bool = False) -> dict[str, Any]:
     state = _state(request)
-    if targets and not await run_in_threadpool(state.has_spacy):
-        raise ApiError("targets need spaCy and its English pipeline, which this server lacks "
+    if (targets or voice) and not await run_in_threadpool(state.has_spacy):
+        raise ApiError("targets and voice need spaCy and its English pipeline, which this server lacks "
                        "(pip install 'propscan[claims]'); claims work without them",
                        code="targets_unavailable")
     analysis: Analysis = await state.analyse(
-        article, lambda piece: _run(state, piece, threshold, techniques, claims, targets))
-    options = {"threshold": threshold, "techniques": techniques, "claims": claims, "targets": targets}
+        article, lambda piece: _run(state, piece, threshold, techniques, claims, targets, voice))
+    options = {"threshold": threshold, "techniques": techniques, "claims": claims, "targets": targets,
+               "voice": voice}
     if save:
         rec = await run_in_threadpool(state.store.save, analysis, source=source, url=url, options=options)
-        return record_payload(rec)
-    out = record_payload(Record("", "", source, url, options, analysis))
+        return rec.to_dict()
+    out = Record("", "", source, url, options, analysis).to_dict()
     out.update(id=None, permalink=None, created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
     return out
 
@@ -278,10 +263,11 @@ async def analyse(request: Request, body: AnalyzeRequest) -> dict[str, Any]:
         article = Article(id=page.url, text=page.text, title=body.title or page.title, url=page.url)
         return await _analyse(request, article, source="url", url=page.url, threshold=body.threshold,
                               techniques=body.techniques, save=body.save, claims=body.claims,
-                              targets=body.targets)
+                              targets=body.targets, voice=body.voice)
     article = Article(id="text", text=body.text or "", title=body.title)
     return await _analyse(request, article, source="text", url=None, threshold=body.threshold,
-                          techniques=body.techniques, save=body.save, claims=body.claims, targets=body.targets)
+                          techniques=body.techniques, save=body.save, claims=body.claims, targets=body.targets,
+                          voice=body.voice)
 
 
 UPLOAD_SUFFIXES = {".txt": "text/plain", ".text": "text/plain", ".html": "text/html", ".htm": "text/html"}
@@ -297,6 +283,7 @@ async def analyse_upload(
     save: Annotated[bool, Form()] = True,
     claims: Annotated[bool, Form(description="Also find the check-worthy claims.")] = False,
     targets: Annotated[bool, Form(description="Also find the target of each span (needs spaCy).")] = False,
+    voice: Annotated[bool, Form(description="Also tell author's voice from quoted words, and the speaker (needs spaCy).")] = False,
 ) -> dict[str, Any]:
     from pathlib import PurePath
 
@@ -325,13 +312,13 @@ async def analyse_upload(
         text, title = await run_in_threadpool(extract_article, data, content_type="text/html")
     article = Article(id="upload", text=text, title=title)
     return await _analyse(request, article, source="upload", url=None, threshold=threshold,
-                          techniques=techniques, save=save, claims=claims, targets=targets)
+                          techniques=techniques, save=save, claims=claims, targets=targets, voice=voice)
 
 
 @router.get("/analyses/{analysis_id}", response_model=RecordOut, responses=_errors(404),
             summary="A saved analysis")
 def get_analysis(request: Request, analysis_id: str) -> dict[str, Any]:
-    return record_payload(_record(request, analysis_id))
+    return _record(request, analysis_id).to_dict()
 
 
 @router.get("/analyses/{analysis_id}/report.html", response_class=HTMLResponse,
@@ -346,7 +333,7 @@ def get_report(request: Request, analysis_id: str,
 
     rec = _record(request, analysis_id)
     headers = {"Content-Disposition": f'attachment; filename="propscan-{rec.id}.html"'} if download else {}
-    html, csp = render_report(record_payload(rec))
+    html, csp = render_report(rec.to_dict())
     headers["Content-Security-Policy"] = csp
     return HTMLResponse(html, headers=headers)
 
@@ -358,56 +345,3 @@ def _record(request: Request, analysis_id: str) -> Record:
     if rec is None:
         raise NotFound("no saved analysis has this id")
     return rec
-
-
-# -- errors as JSON -----------------------------------------------------------------------------
-
-def _clean_validation(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Validation errors without the echoed input (which may be megabytes of text)."""
-    out = []
-    for e in errors:
-        out.append({"loc": [str(x) for x in e.get("loc", ())], "msg": str(e.get("msg", "")),
-                    "type": str(e.get("type", ""))})
-    return out
-
-
-def install_error_handlers(app) -> None:
-    def wants_html(request: Request) -> bool:
-        return not request.url.path.startswith(PREFIX) and "text/html" in request.headers.get("accept", "")
-
-    @app.exception_handler(ApiError)
-    async def _api_error(request: Request, exc: ApiError):
-        if exc.status == 404 and wants_html(request):
-            from propscan.server.pages import not_found_page
-
-            return not_found_page(exc.message)
-        return JSONResponse(exc.body(), status_code=exc.status)
-
-    @app.exception_handler(PropscanError)
-    async def _propscan_error(request: Request, exc: PropscanError):
-        return JSONResponse(error_body(400, exc.code, exc.message), status_code=400)
-
-    @app.exception_handler(RequestValidationError)
-    async def _validation(request: Request, exc: RequestValidationError):
-        errors = _clean_validation(list(exc.errors()))
-        first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
-        where = ".".join(x for x in first["loc"] if x != "body") or "request"
-        message = f"{where}: {first['msg']}"
-        return JSONResponse(error_body(422, "invalid_request", message, errors), status_code=422)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException):
-        codes = {404: "not_found", 405: "method_not_allowed", 400: "bad_request"}
-        if exc.status_code == 404 and wants_html(request):
-            from propscan.server.pages import not_found_page
-
-            return not_found_page("there is no page here")
-        message = exc.detail if isinstance(exc.detail, str) else "request failed"
-        return JSONResponse(error_body(exc.status_code, codes.get(exc.status_code, "http_error"), message),
-                            status_code=exc.status_code, headers=getattr(exc, "headers", None))
-
-    @app.exception_handler(Exception)
-    async def _bug(request: Request, exc: Exception):
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return JSONResponse(error_body(500, "internal_error", "internal error; this is a bug, please report it"),
-                            status_code=500)

@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Callable
 
+from propscan.enrich import Resources
 from propscan.server.guard import RequestGuard
 from propscan.server.problems import AnalysisTimeout
 from propscan.server.scheduler import FairScheduler
@@ -146,9 +147,8 @@ class State:
         self.scheduler: FairScheduler | None = None
         self.fetch_pool: ThreadPoolExecutor | None = None
         self.open()
-        self._detector = None
-        self._nlp = None
-        self._spacy: bool | None = None
+        self.enrichment = Resources()
+        self._spacy_logged = False
 
     def open(self) -> None:
         with self._lock:
@@ -202,34 +202,16 @@ class State:
 
     def claim_detector(self):
         """The claims model (propscan.claims.ClaimDetector), loaded on first use."""
-        with self._lock:
-            if self._detector is None:
-                from propscan.claims import ClaimDetector
-
-                self._detector = ClaimDetector()
-            return self._detector
+        return self.enrichment.claim_detector()
 
     def has_spacy(self) -> bool:
         """Whether spaCy and its English pipeline load (checked once)."""
-        with self._lock:
-            if self._spacy is None:
-                from propscan.targets import load_nlp
-
-                try:
-                    self._nlp = load_nlp()   # cached by propscan.targets too
-                    self._spacy = True
-                except Exception as e:   # ModelError (not installed), or a broken install
-                    log.warning("spaCy is not available, so the targets option is refused: %s", e)
-                    self._spacy = False
-            return self._spacy
-
-    def nlp(self):
-        """spaCy's pipeline; raises propscan.errors.ModelError when spaCy is missing."""
-        if not self.has_spacy():
-            from propscan.targets import load_nlp
-
-            return load_nlp()   # raises the ModelError with its install hint
-        return self._nlp
+        ok = self.enrichment.has_spacy()
+        if not ok and not self._spacy_logged:
+            self._spacy_logged = True
+            log.warning("spaCy is not available, so the targets option is refused: %s",
+                        self.enrichment.spacy_problem)
+        return ok
 
 
 def create_app(settings: Settings | None = None, analyzer=None):
@@ -237,7 +219,7 @@ def create_app(settings: Settings | None = None, analyzer=None):
     from fastapi import FastAPI
     from fastapi.staticfiles import StaticFiles
 
-    from propscan.server import api, pages
+    from propscan.server import api, handlers, pages
     from propscan.server.store import Store
 
     settings = settings or Settings()
@@ -255,7 +237,7 @@ def create_app(settings: Settings | None = None, analyzer=None):
         docs_url=None, redoc_url=None, openapi_url="/openapi.json", lifespan=_lifespan,
     )
     app.state.propscan = State(settings, analyzer, Store(settings.db_path))
-    api.install_error_handlers(app)
+    handlers.install_error_handlers(app)
     app.include_router(api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -24,6 +24,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from propscan import techniques
+from propscan.domain import headline
+from propscan.errors import InputError
+from propscan.server.problems import ApiError
 
 router = APIRouter()
 
@@ -63,27 +66,22 @@ def _store_path(request: Request) -> Path | None:
     return Path(path) if path else None
 
 
-class _Problem(Exception):
-    def __init__(self, status: int, code: str, message: str):
-        self.status, self.code, self.message = status, code, message
-
-
 def _connect(request: Request):
     from propscan.corpus.store import StoreError, connect_read
 
     path = _store_path(request)
     if path is None:
-        raise _Problem(404, "E031", "no corpus store is configured; start the server with "
-                                    "PROPSCAN_STORE=/path/to/store.duckdb")
+        raise ApiError("no corpus store is configured; start the server with "
+                       "PROPSCAN_STORE=/path/to/store.duckdb", code="E031")
     try:
         return connect_read(path)
     except StoreError as err:
         busy = "batch run may be writing" in err.message
-        raise _Problem(503 if busy else 404, err.code, err.message) from None
+        raise ApiError(err.message, code=err.code, status=503 if busy else None) from None
 
 
-def _json_problem(p: _Problem) -> JSONResponse:
-    return JSONResponse({"error": {"status": p.status, "code": p.code, "message": p.message}}, status_code=p.status)
+def _json_problem(p: ApiError) -> JSONResponse:
+    return JSONResponse(p.body(), status_code=p.status)
 
 
 def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
@@ -93,7 +91,7 @@ def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
     return HTMLResponse(doc, status_code=status, headers={"content-security-policy": CSP})
 
 
-def _html_problem(p: _Problem) -> HTMLResponse:
+def _html_problem(p: ApiError) -> HTMLResponse:
     return _page("Corpus", f"<h1>Corpus</h1><p><strong>{e(p.message)}</strong></p>", p.status)
 
 
@@ -105,32 +103,18 @@ def _parse_date(value: str | None, name: str) -> _dt.date | None:
     try:
         return _dt.date.fromisoformat(value)
     except ValueError:
-        raise _Problem(400, "E001", f"{name} must be a date like 2019-03-31, got {value!r}") from None
+        raise ApiError(f"{name} must be a date like 2019-03-31, got {value!r}", code="E001") from None
 
 
 def _filters(source: str | None, technique: str | None, date_from: str | None, date_to: str | None,
              q: str | None) -> tuple[str, list[Any]]:
-    where, args = ["TRUE"], []
-    if source:
-        where.append("a.source = ?")
-        args.append(source)
-    if technique:
-        if technique not in techniques.BY_LABEL:
-            raise _Problem(400, "E001", f"unknown technique {technique!r}; expected one of: "
-                                        + ", ".join(techniques.LABELS))
-        where.append("a.article_id IN (SELECT article_id FROM spans WHERE technique = ?)")
-        args.append(technique)
+    from propscan.corpus.store import article_filter
+
     d0, d1 = _parse_date(date_from, "date_from"), _parse_date(date_to, "date_to")
-    if d0:
-        where.append("a.day >= ?")
-        args.append(d0)
-    if d1:
-        where.append("a.day <= ?")
-        args.append(d1)
-    if q:
-        where.append("(a.title ILIKE ? OR a.article_id ILIKE ?)")
-        args += [f"%{q}%", f"%{q}%"]
-    return " AND ".join(where), args
+    try:
+        return article_filter(source=source, technique=technique, day_from=d0, day_to=d1, q=q)
+    except InputError as err:
+        raise ApiError(err.message, code=err.code) from None
 
 
 SORTS = {"score": "a.score DESC, a.article_id", "date": "a.day DESC NULLS LAST, a.article_id",
@@ -140,15 +124,16 @@ SORTS = {"score": "a.score DESC, a.article_id", "date": "a.day DESC NULLS LAST, 
 def query_articles(con, *, source=None, technique=None, date_from=None, date_to=None, q=None,
                    sort="score", limit=PAGE_SIZE, offset=0) -> dict[str, Any]:
     if sort not in SORTS:
-        raise _Problem(400, "E001", f"sort must be one of {', '.join(SORTS)}")
+        raise ApiError(f"sort must be one of {', '.join(SORTS)}", code="E001")
     where, args = _filters(source, technique, date_from, date_to, q)
     total = con.execute(f"SELECT count(*) FROM articles a WHERE {where}", args).fetchone()[0]
     rows = con.execute(
-        f"SELECT a.article_id, coalesce(a.title, left(split_part(ltrim(a.text), chr(10), 1), 200)), a.source, a.date, a.score, a.density, a.n_spans, a.technique_counts "
+        f"SELECT a.article_id, a.title, split_part(ltrim(a.text), chr(10), 1), a.source, a.date, a.score, "
+        f"a.density, a.n_spans, a.technique_counts "
         f"FROM articles a WHERE {where} ORDER BY {SORTS[sort]} LIMIT ? OFFSET ?",
         args + [limit, offset]).fetchall()
-    items = [{"article_id": r[0], "title": r[1], "source": r[2], "date": r[3], "score": r[4],
-              "density": r[5], "n_spans": r[6], "technique_counts": json.loads(r[7] or "{}")} for r in rows]
+    items = [{"article_id": r[0], "title": headline(r[1], r[2], r[0]), "source": r[3], "date": r[4], "score": r[5],
+              "density": r[6], "n_spans": r[7], "technique_counts": json.loads(r[8] or "{}")} for r in rows]
     counts = dict(con.execute(
         f"SELECT technique, count(*) FROM spans WHERE article_id IN (SELECT a.article_id FROM articles a "
         f"WHERE {where}) GROUP BY 1 ORDER BY 2 DESC", args).fetchall())
@@ -171,7 +156,7 @@ def summary(con) -> dict[str, Any]:
 def api_summary(request: Request):
     try:
         con = _connect(request)
-    except _Problem as p:
+    except ApiError as p:
         return _json_problem(p)
     try:
         return summary(con)
@@ -190,7 +175,7 @@ def api_articles(request: Request, source: str | None = None, technique: str | N
                                   date_to=date_to, q=q, sort=sort, limit=limit, offset=offset)
         finally:
             con.close()
-    except _Problem as p:
+    except ApiError as p:
         return _json_problem(p)
 
 
@@ -203,7 +188,7 @@ def _load(request: Request, article_id: str):
     finally:
         con.close()
     if found is None:
-        raise _Problem(404, "E032", f"no article {article_id!r} in the store")
+        raise ApiError(f"no article {article_id!r} in the store", code="E032")
     return found
 
 
@@ -211,7 +196,7 @@ def _load(request: Request, article_id: str):
 def api_article(request: Request, article_id: str):
     try:
         meta, analysis = _load(request, article_id)
-    except _Problem as p:
+    except ApiError as p:
         return _json_problem(p)
     return {"meta": meta, "analysis": analysis.to_dict()}
 
@@ -242,7 +227,7 @@ def corpus_page(request: Request, source: str | None = None, technique: str | No
                                  q=q, sort=sort, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
         finally:
             con.close()
-    except _Problem as p:
+    except ApiError as p:
         return _html_problem(p)
     tech_opts = [(t.label, t.name) for t in techniques.TECHNIQUES]
     sort_opts = [("score", "score"), ("density", "density"), ("date", "newest"), ("id", "id")]
@@ -261,15 +246,14 @@ def corpus_page(request: Request, source: str | None = None, technique: str | No
             f"<p>{res['total']} matching article(s).</p>"]
     if res["technique_counts"]:
         body.append("<div class=legend>" + "".join(
-            f"<span><span class='sw t{_INDEX.get(t, 0)}'></span>{e(techniques.BY_LABEL[t].name if t in techniques.BY_LABEL else t)}"
+            f"<span><span class='sw t{_INDEX.get(t, 0)}'></span>{e(techniques.display_name(t))}"
             f" ({n})</span>" for t, n in res["technique_counts"].items()) + "</div>")
     body.append("<table><tr><th>article</th><th>source</th><th>date</th><th>score</th><th>density</th>"
                 "<th>spans</th><th>top techniques</th></tr>")
     for it in res["items"]:
-        title = it["title"] or it["article_id"]
-        top = ", ".join(techniques.BY_LABEL[t].name if t in techniques.BY_LABEL else t
-                        for t in list(it["technique_counts"])[:3])
-        body.append(f"<tr><td><a href='{e(_article_link(it['article_id']))}'>{e(title[:120])}</a>"
+        title = it["title"]
+        top = ", ".join(techniques.display_name(t) for t in list(it["technique_counts"])[:3])
+        body.append(f"<tr><td><a href='{e(_article_link(it['article_id']))}'>{e(title)}</a>"
                     f"<div class=muted>{e(it['article_id'])}</div></td><td>{e(it['source'] or '')}</td>"
                     f"<td>{e(it['date'] or '')}</td><td class=n>{it['score']:.3f}</td>"
                     f"<td class=n>{100 * it['density']:.1f}%</td><td class=n>{it['n_spans']}</td><td>{e(top)}</td></tr>")
@@ -300,7 +284,7 @@ def highlight_html(text: str, spans: list) -> str:
             out.append(piece)
             continue
         inner = min(cover, key=lambda s: (s.end - s.start, s.start))
-        names = "; ".join(f"{techniques.BY_LABEL[s.technique].name if s.technique in techniques.BY_LABEL else s.technique}"
+        names = "; ".join(f"{techniques.display_name(s.technique)}"
                           f" ({s.confidence:.2f})" for s in sorted(cover, key=lambda s: s.start))
         cls = f"t{_INDEX.get(inner.technique, 0)}" + (" multi" if len(cover) > 1 else "")
         out.append(f"<mark class='{cls}' title='{e(names)}'>{piece}</mark>")
@@ -311,9 +295,9 @@ def highlight_html(text: str, spans: list) -> str:
 def article_page(request: Request, article_id: str):
     try:
         meta, analysis = _load(request, article_id)
-    except _Problem as p:
+    except ApiError as p:
         return _html_problem(p)
-    title = meta["title"] or analysis.text.strip().split("\n", 1)[0][:120] or article_id
+    title = headline(meta["title"], analysis.text, article_id)
     facts = [f"id {e(article_id)}"]
     for key in ("source", "date"):
         if meta.get(key):
@@ -326,14 +310,14 @@ def article_page(request: Request, article_id: str):
         body.append(f"<p class=muted>source URL (not opened): <code>{e(meta['url'])}</code></p>")
     if analysis.technique_counts:
         body.append("<div class=legend>" + "".join(
-            f"<span><span class='sw t{_INDEX.get(t, 0)}'></span>{e(techniques.BY_LABEL[t].name if t in techniques.BY_LABEL else t)} ({n})</span>"
+            f"<span><span class='sw t{_INDEX.get(t, 0)}'></span>{e(techniques.display_name(t))} ({n})</span>"
             for t, n in analysis.technique_counts.items()) + "</div>")
     body.append(f"<div class=article>{highlight_html(analysis.text, analysis.spans)}</div>")
     if analysis.spans:
         body.append("<h2>Spans</h2><table><tr><th>start</th><th>end</th><th>technique</th><th>confidence</th>"
                     "<th>text</th></tr>")
         for s in analysis.spans:
-            name = techniques.BY_LABEL[s.technique].name if s.technique in techniques.BY_LABEL else s.technique
+            name = techniques.display_name(s.technique)
             body.append(f"<tr><td class=n>{s.start}</td><td class=n>{s.end}</td><td><span class='sw t{_INDEX.get(s.technique, 0)}'>"
                         f"</span>{e(name)}</td><td class=n>{s.confidence:.2f}</td><td>{e(s.text[:200])}</td></tr>")
         body.append("</table>")

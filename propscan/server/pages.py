@@ -8,7 +8,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from propscan.server.api import record_payload, techniques_payload
+from propscan.domain import headline
+from propscan.server.payloads import techniques_payload
 from propscan.server.problems import NotFound
 from propscan.server.store import ID_PATTERN
 from propscan.server.templating import fill, html_text, script_json, template
@@ -37,9 +38,8 @@ def permalink(request: Request, analysis_id: str) -> HTMLResponse:
     rec = request.app.state.propscan.store.get(analysis_id) if re.match(ID_PATTERN, analysis_id) else None
     if rec is None:
         raise NotFound("no saved analysis has this id; the link may be mistyped")
-    data = record_payload(rec)
-    title = rec.analysis.title or rec.analysis.text.strip().split("\n", 1)[0][:120] or "analysis"
-    return page(f"{title} - propscan", data)
+    data = rec.to_dict()
+    return page(f"{headline(rec.analysis.title, rec.analysis.text, 'analysis')} - propscan", data)
 
 
 @router.get("/docs", response_class=HTMLResponse)

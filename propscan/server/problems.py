@@ -1,25 +1,26 @@
 """Errors the API answers with: a status, a short machine code and a message for people.
 
 Every error body has the same shape: {"error": {"status": 400, "code": "...", "message": "..."}}.
+Codes and their statuses come from the one registry, propscan.errors.REGISTRY.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from propscan.errors import lookup
+
 
 class ApiError(Exception):
-    status = 400
     code = "bad_request"
 
     def __init__(self, message: str, *, status: int | None = None, code: str | None = None,
                  details: Any = None):
         super().__init__(message)
         self.message = message
-        if status is not None:
-            self.status = status
         if code is not None:
             self.code = code
+        self.status = status if status is not None else lookup(self.code).http_status
         self.details = details
 
     def body(self) -> dict[str, Any]:
@@ -27,27 +28,27 @@ class ApiError(Exception):
 
 
 class UrlRefused(ApiError):
-    status, code = 400, "url_refused"
+    code = "url_refused"
 
 
 class FetchFailed(ApiError):
-    status, code = 502, "fetch_failed"
+    code = "fetch_failed"
 
 
 class FetchTimeout(ApiError):
-    status, code = 504, "fetch_timeout"
+    code = "fetch_timeout"
 
 
 class NoArticle(ApiError):
-    status, code = 422, "no_article"
+    code = "no_article"
 
 
 class NotFound(ApiError):
-    status, code = 404, "not_found"
+    code = "not_found"
 
 
 class AnalysisTimeout(ApiError):
-    status, code = 503, "analysis_timeout"
+    code = "analysis_timeout"
 
     def __init__(self, message: str = "the analysis did not finish within the server's time limit "
                                       "(the text is long or the server is busy); try again, send a "

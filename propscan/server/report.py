@@ -10,7 +10,8 @@ import base64
 import hashlib
 from typing import Any
 
-from propscan.server.api import techniques_payload
+from propscan.domain import headline
+from propscan.server.payloads import techniques_payload
 from propscan.server.templating import fill, html_text, script_json, static, template
 
 
@@ -26,7 +27,7 @@ def render_report(record: dict[str, Any]) -> tuple[str, str]:
     csp = (f"default-src 'none'; script-src {_hash(js)}; style-src {_hash(css)}; img-src data:; "
            "base-uri 'none'; form-action 'none'")
     analysis = record.get("analysis", {})
-    title = analysis.get("title") or (analysis.get("text", "").strip().split("\n", 1)[0][:120]) or "analysis"
+    title = headline(analysis.get("title"), analysis.get("text", ""), "analysis")
     html = fill(template("report.html"), csp=html_text(csp), title=html_text(title), css=css, js=js,
                 result=template("result.html"), techniques_json=script_json(techniques_payload()),
                 data_json=script_json(record))

@@ -38,9 +38,11 @@ def test_claims_survive_the_json_round_trip_and_filtering(analyzer, detector):
 
 def test_analyses_without_claims_keep_their_old_json_shape(analyzer):
     data = analyzer.analyze(TEXT).to_dict()
-    assert data["claims"] == [] and data["targets"] == {}
-    assert all("target" not in s for s in data["spans"])
-    assert Analysis.from_dict({k: v for k, v in data.items() if k not in ("claims", "targets")}).claims == []
+    assert data["claims"] == [] and data["target_summary"] == data["targets"] == {}
+    assert all(s["target"] is None for s in data["spans"])
+    old = {k: v for k, v in data.items() if k not in ("claims", "targets", "target_summary")}
+    old["spans"] = [{k: v for k, v in s.items() if k not in ("target", "voice", "speaker")} for s in data["spans"]]
+    assert Analysis.from_dict(old).claims == []
 
 
 def test_analyze_cli_shows_claims_in_json_and_in_the_terminal(tmp_path):

@@ -44,13 +44,19 @@ def test_evaluate_json_si_matches_the_measure_on_the_analyzer_output(cli, analyz
     assert data["si"]["n_gold"] == sum(len(metrics.merge(v)) for v in gold_si.values())
 
 
-def test_evaluate_with_technique_labels_adds_full_task_and_tc(cli, train_dir, tmp_path):
+def two_training_articles(train_dir, tmp_path):
+    """A folder with the first two training articles, and their ids in folder order."""
     folder = tmp_path / "articles"
     folder.mkdir()
     paths = sorted((train_dir / "articles").glob("article*.txt"))[:2]
     for p in paths:
         shutil.copy(p, folder / p.name)
-    ids = {p.stem[len("article"):] for p in paths}
+    return folder, [p.stem[len("article"):] for p in paths]
+
+
+def test_evaluate_with_technique_labels_adds_full_task_and_tc(cli, train_dir, tmp_path):
+    folder, ids = two_training_articles(train_dir, tmp_path)
+    ids = set(ids)
     gold = gold_for(train_dir / "labels.tsv", ids, tmp_path / "labels.tsv")
     n_rows = len(read_rows(gold, with_technique=True))
     res = cli("evaluate", folder, gold, "--json")
@@ -162,12 +168,7 @@ def test_a_malformed_gold_line_names_file_and_line(cli, three_dev_articles, tmp_
 
 
 def test_evaluate_ids_limits_the_measures_to_the_listed_articles(cli, train_dir, tmp_path):
-    folder = tmp_path / "articles"
-    folder.mkdir()
-    paths = sorted((train_dir / "articles").glob("article*.txt"))[:2]
-    for p in paths:
-        shutil.copy(p, folder / p.name)
-    ids = [p.stem[len("article"):] for p in paths]
+    folder, ids = two_training_articles(train_dir, tmp_path)
     gold = gold_for(train_dir / "labels.tsv", set(ids), tmp_path / "labels.tsv")
     listed = tmp_path / "ids.txt"
     listed.write_text(f"# one of the two\n{ids[0]}\n", encoding="utf-8")

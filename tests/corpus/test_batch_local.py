@@ -121,3 +121,28 @@ def test_progress_bar_shows_rate_and_eta(tmp_path, records, capsys):
     run_batch([src], tmp_path / "s.duckdb", progress=True)
     err = capsys.readouterr().err
     assert "1/1" in err and "art/s" in err and "ETA" in err
+
+
+def test_batch_with_the_targets_layer_stores_span_targets_from_every_worker(one_worker_store, mixed_inputs,
+                                                                             tmp_path):
+    store, _ = one_worker_store
+    s = run_batch(mixed_inputs, tmp_path / "t.duckdb", workers=2, layers=["targets"])
+    assert s.written == len(store_contents(store)) and len(s.bad) == 2
+    con = connect_read(tmp_path / "t.duckdb")
+    try:
+        rows = con.execute("SELECT start_char, end_char, technique, target FROM spans ORDER BY article_id, span_no"
+                           ).fetchall()
+    finally:
+        con.close()
+    # the same spans as without the layer, now with targets
+    plain = [x[1:4] for _, spans, _ in store_contents(store).values() for x in spans]
+    assert sorted(r[:3] for r in rows) == sorted(plain)
+    assert any(r[3] for r in rows) and all(r[3] is None or r[3].strip() for r in rows)
+
+
+def test_an_unknown_layer_is_refused_before_anything_runs(mixed_inputs, tmp_path):
+    from propscan.errors import InputError
+
+    with pytest.raises(InputError, match="unknown enricher 'nope'"):
+        run_batch(mixed_inputs, tmp_path / "x.duckdb", layers=["nope"])
+    assert not (tmp_path / "x.duckdb").exists()

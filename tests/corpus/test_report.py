@@ -56,3 +56,25 @@ def test_report_on_a_missing_store_is_a_clear_error(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "propscan", "report", str(tmp_path / "nope.duckdb")],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode != 0 and "no such store" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_run_with_voice_stores_voice_and_speaker_and_the_report_charts_them_per_source(tmp_path):
+    import duckdb
+
+    from tests.voice_checks import ARTICLE
+
+    text = ARTICLE.read_text(encoding="utf-8")
+    recs = [{"id": "v1", "text": text, "source": "harbour-times"},
+            {"id": "v2", "text": text.replace("Ana Ruiz", "Lena Ortiz"), "source": "bay-post"}]
+    src = write_jsonl(tmp_path / "v.jsonl", recs)
+    store = tmp_path / "voice.duckdb"
+    assert run_batch([src], store, layers=["voice"]).written == 2
+    con = duckdb.connect(str(store), read_only=True)
+    rows = con.execute("SELECT voice, speaker FROM spans").fetchall()
+    con.close()
+    assert rows and all(v in ("author", "quoted") for v, _ in rows)
+    assert all(v == "quoted" or s is None for v, s in rows)
+    result = build_report(store, tmp_path / "r.html", png_dir=tmp_path / "png")
+    assert "voice_by_source.png" in {p.name for p in result.png_paths}
+    assert "author&#x27;s voice and in quotes" in (tmp_path / "r.html").read_text(encoding="utf-8") or \
+        "author's voice and in quotes" in (tmp_path / "r.html").read_text(encoding="utf-8")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from propscan.domain import TITLE_CHARS
 from propscan.errors import DecodeError, InputError, MalformedLineError
 from propscan.io.ptc import (article_id_for, article_paths, read_article, read_articles, read_rows,
                              read_text_file)
@@ -112,7 +113,7 @@ def test_the_dev_split_reads_as_75_articles_with_title_first(dev_articles):
     articles = read_articles(dev_articles)
     assert len(articles) == 75
     assert all(a.id.isdigit() and a.text.strip() for a in articles)
-    assert all(a.full_title == a.text.split("\n", 1)[0].strip()[:200] for a in articles)
+    assert all(a.full_title == a.text.split("\n", 1)[0].strip()[:TITLE_CHARS] for a in articles)
 
 
 # -- TSV rows --------------------------------------------------------------------------------

@@ -260,7 +260,9 @@ def test_claims_and_targets_come_back_with_exact_offsets_and_are_kept_with_the_p
     assert rec["options"]["claims"] is True and rec["options"]["targets"] is True
     assert len(a["claims"]) >= 3
     for c in a["claims"]:
-        assert set(c) == {"text", "start", "end", "score", "entities", "numbers", "dates"}
+        assert set(c) == {"text", "start", "end", "score", "entities", "numbers", "dates", "techniques", "priority"}
+        spans_over = {s["technique"] for s in a["spans"] if s["start"] < c["end"] and c["start"] < s["end"]}
+        assert set(c["techniques"]) == spans_over and c["priority"] >= c["score"]
         assert ARTICLE[c["start"]:c["end"]] == c["text"] and c["text"] == c["text"].strip()
         assert 0.0 <= c["score"] <= 1.0
     assert [c["start"] for c in a["claims"]] == sorted(c["start"] for c in a["claims"])
@@ -279,12 +281,11 @@ def test_claims_and_targets_come_back_with_exact_offsets_and_are_kept_with_the_p
     for technique, top in summary.items():
         assert top and [x["spans"] for x in top] == sorted((x["spans"] for x in top), reverse=True)
         assert all(counts[technique][x["target"]] == x["spans"] for x in top)
-    assert "targets" not in a   # the summary has one name in the API
+    assert a["targets"] == summary   # the deprecated alias, for one release
     # the claims model is loaded once per app and reused
-    detector = app.state.propscan._detector
-    assert detector is not None
+    detector = app.state.propscan.claim_detector()
     client.post("/api/v1/analyses", json={"text": ARTICLE, "claims": True, "save": False})
-    assert app.state.propscan._detector is detector
+    assert app.state.propscan.claim_detector() is detector
     # saved: the API, the permalink page and the report all carry claims and targets
     assert client.get(f"/api/v1/analyses/{rec['id']}").json() == rec
     assert embedded_record(client.get(rec["permalink"]).text) == rec

@@ -498,4 +498,69 @@ def test_highlights_sentences_and_claims_stay_on_their_characters_after_emoji(pa
     _check_emoji_page(offline, emoji_record)
     assert errors == []
     context.close()
+
+
+# -- voice and speaker, what to check first ----------------------------------------------------
+
+@pytest.fixture(scope="module")
+def voiced_record(live_app):
+    """Spans on the voice test article, given their voice by the real voice layer, and two
+    claims, the second wrapped in two techniques."""
+    from propscan.domain import Analysis, Claim, Span
+    from propscan.targets import load_nlp
+    from propscan.voice import enrich_voice
+
+    text = (Path(__file__).resolve().parents[1] / "data" / "voice_article.txt").read_text(encoding="utf-8")
+
+    def span(phrase, technique):
+        s = text.index(phrase)
+        return Span(s, s + len(phrase), technique, 0.9, phrase)
+
+    spans = [span("reckless gamble", "Loaded_Language"), span("monument to vanity", "Loaded_Language"),
+             span("fearmongers", "Name_Calling,Labeling"), span("is a fool", "Name_Calling,Labeling")]
+    first, second = text.index("The council's"), text.index("Anyone who")
+    claims = [Claim(text[first:text.index("\n", first)], first, text.index("\n", first), 0.6, techniques=[]),
+              Claim(text[second:text.index("\n", second)], second, text.index("\n", second), 0.5,
+                    techniques=["Name_Calling,Labeling", "Loaded_Language"])]
+    analysis = enrich_voice(Analysis("voice", text, spans, [], 0.5, "test", None,
+                                     {"Loaded_Language": 2, "Name_Calling,Labeling": 2}, claims), load_nlp()(text))
+    rec = live_app.state.propscan.store.save(analysis, source="text", url=None,
+                                             options={"threshold": 0.0, "techniques": None, "claims": True,
+                                                      "voice": True})
+    return rec.to_dict()
+
+
+def test_tooltips_speaker_panel_and_the_authors_voice_filter(page, voiced_record):
+    page.goto(voiced_record["permalink"])
+    page.wait_for_selector("#result:not([hidden])")
+    spans = voiced_record["analysis"]["spans"]
+    quoted = [i for i, s in enumerate(spans) if s["voice"] == "quoted"]
+    author = [i for i, s in enumerate(spans) if s["voice"] == "author"]
+    assert quoted and author
+    page.locator(f'#article mark.first[data-span="{quoted[0]}"]').hover()
+    assert "quoted: words of " + spans[quoted[0]]["speaker"] in page.locator("#tooltip").text_content()
+    page.locator(f'#article mark.first[data-span="{author[0]}"]').hover()
+    assert "the author's own words" in page.locator("#tooltip").text_content()
+    panel = page.locator("#speaker-summary").text_content()
+    assert "The author" in panel and spans[quoted[0]]["speaker"] in panel
+    page.get_by_label("Author's voice only (hide quoted words)").check()
+    shown = {int(m.get_attribute("data-span")) for m in page.locator("#article mark.first").all()}
+    assert shown == set(author)
+    page.get_by_label("Author's voice only (hide quoted words)").uncheck()
+    assert page.locator("#article mark.first").count() == len(spans)
+    assert page.problems == []
+
+
+def test_claims_can_be_ranked_by_what_to_check_first_with_the_rule_shown(page, voiced_record):
+    page.goto(voiced_record["permalink"])
+    page.wait_for_selector("#result:not([hidden])")
+    texts = lambda: [t.strip() for t in page.locator("#claim-list .claim-text").all_text_contents()]
+    claims = voiced_record["analysis"]["claims"]
+    assert texts() == [c["text"] for c in claims]
+    assert page.locator("#claim-rule").is_hidden()
+    page.select_option("#claim-order", "priority")
+    assert texts() == [c["text"] for c in sorted(claims, key=lambda c: -c["priority"])]
+    assert texts()[0].startswith("Anyone who")   # 0.5 x 1.5 beats 0.6 x 1
+    assert page.locator("#claim-rule").is_visible() and "priority" in page.locator("#claim-rule").text_content()
+    assert "wrapped in" in page.locator("#claim-list").text_content()
     assert page.problems == []

@@ -18,13 +18,14 @@
   /* The "Also find" checkboxes: claims and targets are extra models, so the API runs them only
      when asked; the page asks by default. */
   function extras() {
-    return { claims: $("opt-claims").checked, targets: $("opt-targets").checked };
+    return { claims: $("opt-claims").checked, targets: $("opt-targets").checked, voice: $("opt-voice").checked };
   }
 
   function jsonBody(source) {
     var x = extras();
     source.claims = x.claims;
     source.targets = x.targets;
+    source.voice = x.voice;
     return JSON.stringify(source);
   }
 
@@ -72,6 +73,7 @@
       var x = extras();
       form.append("claims", String(x.claims));
       form.append("targets", String(x.targets));
+      form.append("voice", String(x.voice));
       send("/api/v1/analyses/upload", { method: "POST", body: form });
     });
     $("form-url").addEventListener("submit", function (e) {

@@ -8,7 +8,11 @@
   var ORDER = [];
   /* state.record is the record as the API gave it (exported as is); state.view is its analysis
      with offsets in UTF-16 units, the one the page renders. */
-  var state = { record: null, view: null, threshold: 0, hidden: new Set(), currentClaim: null };
+  var state = { record: null, view: null, threshold: 0, hidden: new Set(), currentClaim: null, authorOnly: false,
+                claimOrder: "text" };
+  var CLAIM_RULE = "Ranked by priority = check-worthiness score \u00d7 (1 + 0.25 \u00d7 the number of different " +
+                   "techniques in the spans overlapping the claim, counting at most 4): a claim wrapped in persuasion " +
+                   "ranks up to twice as high as the same claim stated plainly.";
 
   function $(id) { return document.getElementById(id); }
 
@@ -106,6 +110,7 @@
       if (end <= start) { return; }
       if (Number(s.confidence) < state.threshold) { return; }
       if (state.hidden.has(s.technique)) { return; }
+      if (state.authorOnly && s.voice === "quoted") { return; }
       out.push({ index: i, start: start, end: end, technique: s.technique, confidence: Number(s.confidence),
                  target: s.target || null });
     });
@@ -274,7 +279,14 @@
     var list = $("claim-list");
     var claims = a.claims || [];
     list.replaceChildren();
-    claims.forEach(function (c, i) {
+    var order = claims.map(function (c, i) { return i; });
+    if (state.claimOrder === "priority") {
+      order.sort(function (x, y) { return (Number(claims[y].priority) || 0) - (Number(claims[x].priority) || 0) || x - y; });
+    }
+    $("claim-rule").textContent = CLAIM_RULE;
+    $("claim-rule").hidden = state.claimOrder !== "priority";
+    order.forEach(function (i) {
+      var c = claims[i];
       var li = make("li", "claim-item");
       var button = make("button", "claim-button");
       button.type = "button";
@@ -289,6 +301,10 @@
       if (c.entities && c.entities.length) { facts.push("mentions " + c.entities.join(", ")); }
       if (c.numbers && c.numbers.length) { facts.push("numbers " + c.numbers.join(", ")); }
       if (c.dates && c.dates.length) { facts.push("dates " + c.dates.join(", ")); }
+      if (c.techniques && c.techniques.length) {
+        facts.push("wrapped in " + c.techniques.map(function (l) { return techniqueOf(l).name; }).join(", "));
+      }
+      if (state.claimOrder === "priority") { facts.push("priority " + fixed(c.priority || 0)); }
       if (facts.length) { li.appendChild(make("p", "claim-facts", facts.join(" \u00b7 "))); }
       list.appendChild(li);
     });
@@ -380,6 +396,27 @@
     $("span-count").textContent = String(spans.length);
   }
 
+  /* Techniques summed per speaker, the author included (the voice layer). */
+  function renderSpeakers() {
+    var a = state.record.analysis;
+    var rows = a.speaker_summary || [];
+    var list = $("speaker-summary");
+    if (!list) { return; }
+    list.replaceChildren();
+    rows.forEach(function (r) {
+      var who = r.voice === "author" ? "The author" : (r.speaker || "Quoted, speaker not named");
+      var techs = Object.keys(r.techniques).map(function (l) { return techniqueOf(l).name + " (" + r.techniques[l] + ")"; });
+      var li = make("li", "speaker-item");
+      li.append(make("strong", null, who), make("span", null, ": " + (r.spans === 1 ? "1 span" : r.spans + " spans") + " — " + techs.join(", ")));
+      list.appendChild(li);
+    });
+    var opts = state.record.options || {};
+    panelNote("speakers-note", rows.length, opts.voice,
+              "Techniques in the author's own words and in the words the article quotes, per speaker.",
+              "No spans to attribute.",
+              "Voice was not looked for in this analysis (the \u201cTell the author's voice from quoted words\u201d option was off).");
+  }
+
   function update() {
     var spans = visibleSpans();
     renderArticle(spans);
@@ -419,6 +456,11 @@
       head.append(sw, make("strong", null, " " + t.name), make("span", "tip-conf", " confidence " + pct(s.confidence)));
       entry.append(head);
       if (s.target) { entry.append(make("p", "tip-target", "aimed at: " + s.target)); }
+      if (s.voice) {
+        entry.append(make("p", "tip-voice", s.voice === "quoted"
+          ? "quoted: " + (s.speaker ? "words of " + s.speaker : "speaker not named")
+          : "the author's own words"));
+      }
       entry.append(make("p", "tip-expl", t.explanation), make("p", "tip-quote", "\u201c" + a.text.slice(s.start, s.end) + "\u201d"));
       tip.appendChild(entry);
     });
@@ -469,8 +511,9 @@
     slider.min = String(state.threshold);
     slider.value = String(state.threshold);
     $("result").hidden = false;
-    var firstLine = (a.text || "").trim().split("\n")[0].slice(0, 160);
-    $("result-title").textContent = a.title || firstLine;
+    // the rule of propscan.domain.headline: the title, else the first line, 120 characters at most
+    var firstLine = (a.text || "").trim().split("\n")[0].trim();
+    $("result-title").textContent = ((a.title || "").trim() || firstLine).slice(0, 120);
     var meta = $("result-meta");
     meta.replaceChildren();
     var parts = [];
@@ -505,12 +548,15 @@
     renderSentences();
     renderClaims();
     renderTargets();
+    renderSpeakers();
     update();
   }
 
   function init() {
     loadTechniques();
     bindTooltip();
+    $("author-only").addEventListener("change", function (e) { state.authorOnly = e.target.checked; update(); });
+    $("claim-order").addEventListener("change", function (e) { state.claimOrder = e.target.value; renderClaims(); });
     $("threshold").addEventListener("input", function (e) {
       state.threshold = Number(e.target.value) || 0;
       if (state.record) { update(); }

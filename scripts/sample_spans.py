@@ -1,0 +1,99 @@
+"""Draw the gold PTC spans of a hand-labelled evaluation set, and print each in its context
+for the person labelling them (the labels are written by hand before any rule runs on them).
+
+    python scripts/sample_spans.py voice   > /tmp/voice_context.txt
+    python scripts/sample_spans.py targets > /tmp/targets_context.txt
+
+voice:   110 distinct spans from training articles that contain quotation marks, two at most per
+         article; 60 from lines with a quotation mark, 50 from other lines (so that both voices
+         are represented), drawn with a fixed seed.
+targets: 130 distinct spans, two at most per article, from training articles used neither in
+         tests/data/targets_eval.tsv (the set the target rules were written against) nor in the
+         voice set, drawn with a fixed seed.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TRAIN = ROOT.parent / "shared" / "data" / "ptc" / "train"
+if not TRAIN.exists():
+    TRAIN = Path("/work/shared/data/ptc/train")
+QUOTES = '"“”'
+
+
+def gold_spans() -> dict[str, list[tuple[int, int, str]]]:
+    spans: dict[str, dict[tuple[int, int], str]] = {}
+    for line in (TRAIN / "labels.tsv").read_text(encoding="utf-8").splitlines()[1:]:
+        aid, technique, s, e = line.split("\t")
+        spans.setdefault(aid, {}).setdefault((int(s), int(e)), technique)
+    return {a: sorted((s, e, t) for (s, e), t in d.items()) for a, d in sorted(spans.items())}
+
+
+def text_of(aid: str) -> str:
+    return (TRAIN / "articles" / f"article{aid}.txt").read_bytes().decode("utf-8")
+
+
+def ids_in(path: Path) -> set[str]:
+    if not path.exists():
+        return set()
+    return {line.split("\t")[0] for line in path.read_text(encoding="utf-8").splitlines()[1:] if line}
+
+
+def _line_of(text: str, s: int) -> str:
+    a = text.rfind("\n", 0, s) + 1
+    b = text.find("\n", s)
+    return text[a:b if b >= 0 else len(text)]
+
+
+def draw(kind: str) -> list[tuple[str, int, int, str]]:
+    gold = gold_spans()
+    rng = random.Random(9 if kind == "voice" else 90)
+    if kind == "voice":
+        pools: list[list] = [[], []]
+        for aid, spans in gold.items():
+            text = text_of(aid)
+            if not any(q in text for q in QUOTES):
+                continue
+            for s, e, t in spans:
+                if e - s < 400:   # whole-paragraph spans say nothing about one voice
+                    pools[0 if any(q in _line_of(text, s) for q in QUOTES) else 1].append((aid, s, e, t))
+        wanted = [60, 50]
+    else:
+        used = ids_in(ROOT / "tests" / "data" / "targets_eval.tsv") | ids_in(ROOT / "tests" / "data" / "voice_eval.tsv")
+        pools = [[(aid, s, e, t) for aid, spans in gold.items() if aid not in used
+                  for s, e, t in spans if e - s < 400]]
+        wanted = [130]
+    out = []
+    per_article: dict[str, int] = {}
+    for pool, n in zip(pools, wanted):
+        rng.shuffle(pool)
+        taken = 0
+        for row in pool:
+            if taken >= n:
+                break
+            if per_article.get(row[0], 0) < 2:
+                per_article[row[0]] = per_article.get(row[0], 0) + 1
+                out.append(row)
+                taken += 1
+    return sorted(out, key=lambda r: (r[0], r[1]))
+
+
+def show(rows) -> None:
+    for n, (aid, s, e, t) in enumerate(rows, 1):
+        text = text_of(aid)
+        # The span's line and the three lines before it (speakers are often named there).
+        a = s
+        for _ in range(4):
+            a = text.rfind("\n", 0, max(a - 1, 0)) + 1 if a > 0 else 0
+        b = text.find("\n", e)
+        b = len(text) if b < 0 else b
+        ctx = text[a:s] + "⟦" + text[s:e] + "⟧" + text[e:b]
+        print(f"#{n} {aid}\t{s}\t{e}\t{t}\n{ctx.strip()}\n")
+
+
+if __name__ == "__main__":
+    show(draw(sys.argv[1]))
