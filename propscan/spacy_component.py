@@ -16,7 +16,6 @@ token boundaries (expanded to whole tokens); the exact character offsets are in 
 
 from __future__ import annotations
 
-from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span

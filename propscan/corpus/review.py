@@ -15,7 +15,6 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from propscan import techniques
 from propscan.errors import InputError

@@ -29,9 +29,6 @@ ABBREVIATIONS = {
     "Bandwagon,Reductio_ad_hitlerum": "BRH",
 }
 
-def techniques_payload() -> list[dict[str, Any]]:
-    return [{**t.to_dict(), "abbreviation": ABBREVIATIONS[t.label]} for t in TECHNIQUES]
-
 
 def techniques_payload() -> list[dict[str, Any]]:
     return [{**t.to_dict(), "abbreviation": ABBREVIATIONS[t.label]} for t in TECHNIQUES]
