@@ -10,7 +10,7 @@ propscan.layers,
 
 and every front end (CLI `analyze --claims --targets`, the server, the batch runner, the spaCy
 component) calls `compose(analysis, names, resources)`, which runs the asked-for layers in
-registration order and parses the text with spaCy at most once for all of them.
+BUILTIN order (then any other registered layer) and parses the text with spaCy at most once for all of them.
 
 The built-in layers live in the modules named in BUILTIN; they are imported by name on first
 use (so `import propscan.enrich` pulls in neither spaCy nor ONNX Runtime). A new layer: write
@@ -136,7 +136,7 @@ def check_names(names: Iterable[str]) -> list[str]:
 
 def compose(analysis: Analysis, names: Iterable[str], resources: Resources | None = None, *,
             doc: Any = None) -> Analysis:
-    """The Analysis with the layers `names` applied, in registration order. `doc`: a spaCy Doc
+    """The Analysis with the layers `names` applied, in run order (see enrichers). `doc`: a spaCy Doc
     of `analysis.text` that is already made (the spaCy component has one)."""
     names = check_names(names)
     if not names:
