@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from propscan.errors import REGISTRY, ModelError, PropscanError, StoreError
+from propscan.errors import REGISTRY, PropscanError, StoreError
 from tests.cli.conftest import run_propscan
 from tests.conftest import ROOT
 

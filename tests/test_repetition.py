@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from propscan.repetition import FEATURES, RepetitionModel, combine, document_frequencies, occurrences
 from tests.strategies import texts
