@@ -365,7 +365,7 @@ def target_matches(pred: str | None, gold: str) -> bool:
 
 def evaluate_targets(eval_file: Path, articles_dir: Path, finder: TargetFinder | None = None) -> dict:
     """Precision and recall of targets on a TSV of article_id, start, end, technique, target."""
-    from propscan.io.ptc import read_text_file
+    from propscan.io.ptc import texts_with_rows
 
     finder = finder or TargetFinder()
     rows = []
@@ -374,12 +374,8 @@ def evaluate_targets(eval_file: Path, articles_dir: Path, finder: TargetFinder |
         if len(cols) != 5:
             raise InputError(f"{eval_file}:{n}: expected 5 tab-separated columns, found {len(cols)}")
         rows.append((cols[0], int(cols[1]), int(cols[2]), cols[3], cols[4]))
-    by_article: dict[str, list] = {}
-    for r in rows:
-        by_article.setdefault(r[0], []).append(r)
     details = []
-    for aid, rs in by_article.items():
-        text = read_text_file(Path(articles_dir) / f"article{aid}.txt")
+    for aid, text, rs in texts_with_rows(articles_dir, rows):
         preds = finder.find(text, [(r[1], r[2]) for r in rs], techniques=[r[3] for r in rs])
         for r, p in zip(rs, preds):
             details.append({"article_id": aid, "start": r[1], "end": r[2], "technique": r[3],

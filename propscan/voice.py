@@ -439,17 +439,13 @@ def evaluate_voice(eval_file: Path, articles_dir: Path, nlp: Any = None) -> dict
     """Voice accuracy and speaker precision/recall on a hand-labelled set. A speaker counts as
     found when a quoted span is given one, and as correct when it matches a gold alternative
     (propscan.targets.target_matches: same last word, the words of one all in the other)."""
-    from propscan.io.ptc import read_text_file
+    from propscan.io.ptc import texts_with_rows
     from propscan.targets import load_nlp, target_matches
 
     nlp = nlp or load_nlp()
     rows = read_voice_set(eval_file)
-    by_article: dict[str, list] = {}
-    for r in rows:
-        by_article.setdefault(r[0], []).append(r)
     details = []
-    for aid, rs in by_article.items():
-        text = read_text_file(Path(articles_dir) / f"article{aid}.txt")
+    for aid, text, rs in texts_with_rows(articles_dir, rows):
         found = find_voices(text, [(r[1], r[2]) for r in rs], nlp(text))
         for r, (voice, speaker) in zip(rs, found):
             gold_speaker = r[5]

@@ -62,6 +62,15 @@ def read_article(path: Path) -> Article:
     return Article(id=article_id_for(path), text=read_text_file(path))
 
 
+def texts_with_rows(articles_dir: Path, rows: list) -> list[tuple[str, str, list]]:
+    """(article id, text, its rows) for rows whose first field is a PTC article id, grouped by
+    article in first-seen order (the shape of the hand-labelled evaluation sets)."""
+    by_article: dict[str, list] = {}
+    for r in rows:
+        by_article.setdefault(r[0], []).append(r)
+    return [(aid, read_text_file(Path(articles_dir) / f"article{aid}.txt"), rs) for aid, rs in by_article.items()]
+
+
 def read_id_list(path: Path) -> set[str]:
     """Article ids, one a line; `#` starts a comment (the format of splits/*.txt)."""
     ids = {line.split("#")[0].strip() for line in read_text_file(Path(path)).split("\n")}

@@ -396,18 +396,23 @@ def test_unchecked_options_analyse_without_claims_or_targets(page):
     assert page.problems == []
 
 
-def test_offline_report_lists_the_claims(page, browser, tmp_path):
-    rec = page.request.post("/api/v1/analyses", data={"text": ARTICLE, "claims": True, "targets": True}).json()
-    html = page.request.get(f"/api/v1/analyses/{rec['id']}/report.html").text()
-    report = tmp_path / "claims-report.html"
-    report.write_text(html, encoding="utf-8")
+def open_offline_report(page, browser, path, record_id):
+    """The record's offline report saved to `path` and opened from disk in a context that can
+    reach nothing else: (context, page, page errors seen)."""
+    path.write_text(page.request.get(f"/api/v1/analyses/{record_id}/report.html").text(), encoding="utf-8")
     context = browser.new_context()
     context.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort())
     offline = context.new_page()
     errors: list[str] = []
     offline.on("pageerror", lambda e: errors.append(str(e)))
-    offline.goto(report.as_uri())
+    offline.goto(path.as_uri())
     offline.wait_for_selector("#result:not([hidden])")
+    return context, offline, errors
+
+
+def test_offline_report_lists_the_claims(page, browser, tmp_path):
+    rec = page.request.post("/api/v1/analyses", data={"text": ARTICLE, "claims": True, "targets": True}).json()
+    context, offline, errors = open_offline_report(page, browser, tmp_path / "claims-report.html", rec["id"])
     claims = rec["analysis"]["claims"]
     assert claims and offline.locator("#claim-list button").count() == len(claims)
     offline.locator("#claim-list button").nth(1).press("Enter")
@@ -485,16 +490,7 @@ def test_highlights_sentences_and_claims_stay_on_their_characters_after_emoji(pa
     kept = page.evaluate("() => window.Propscan.state.record.analysis.spans.map(s => [s.start, s.end])")
     assert kept == [[s["start"], s["end"]] for s in spans]
     # the offline report renders the same
-    html = page.request.get(f"/api/v1/analyses/{emoji_record['id']}/report.html").text()
-    report = tmp_path / "emoji-report.html"
-    report.write_text(html, encoding="utf-8")
-    context = browser.new_context()
-    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort())
-    offline = context.new_page()
-    errors: list[str] = []
-    offline.on("pageerror", lambda e: errors.append(str(e)))
-    offline.goto(report.as_uri())
-    offline.wait_for_selector("#result:not([hidden])")
+    context, offline, errors = open_offline_report(page, browser, tmp_path / "emoji-report.html", emoji_record["id"])
     _check_emoji_page(offline, emoji_record)
     assert errors == []
     context.close()
