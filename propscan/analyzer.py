@@ -1,8 +1,9 @@
 """The Analyzer: text in, Analysis out. The only code that talks to the model.
 
 Pipeline: word pieces → overlapping windows → one tagger pass → per-piece probabilities of
-any span and of each technique → each technique decoded into its own instances
-(propscan/instances.py), the Repetition detector's occurrences put in (propscan/repetition.py),
+any span and of each technique → technique instances (propscan/instances.py: short spans named
+by the word-level classifier, or each technique decoded on its own output, as the model's
+config says), the Repetition detector's occurrences put in (propscan/repetition.py),
 confidences calibrated → sentence and article scores.
 
 A model whose tagger has only the any-span output (older models) decodes spans and asks the

@@ -30,6 +30,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from propscan.decoding import _is_word_char, _split_lines
+from propscan.tokens import piece_range
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,8 @@ FEATURES = ("logit_mean", "logit_max", "logit_begin", "logit_any", "logit_lexica
 # classifier's probability of the technique, log of the length.
 
 
-def _logit(p: float) -> float:
+def logit(p: float) -> float:
+    """log(p / (1 - p)), with p clipped to [1e-4, 1 - 1e-4]: the scale calibration features use."""
     p = min(max(float(p), 1e-4), 1 - 1e-4)
     return math.log(p / (1 - p))
 
@@ -124,11 +126,10 @@ def candidates(text: str, offsets: np.ndarray, scores: np.ndarray, configs: list
                 elif pe > ps:
                     spans.append([ps, pe])
         for ps, pe in spans:
-            lo = int(np.searchsorted(offsets[:, 1], ps, side="right"))
-            hi = max(lo + 1, int(np.searchsorted(offsets[:, 0], pe, side="left")))
+            lo, hi = piece_range(offsets, ps, pe)
             seg = inside[lo:hi]
-            feats = np.array([_logit(seg.mean()), _logit(seg.max()), _logit(begin[lo:hi].max()),
-                              _logit(scores[lo:hi, 0].mean()), 0.0, math.log(pe - ps)], dtype=np.float32)
+            feats = np.array([logit(seg.mean()), logit(seg.max()), logit(begin[lo:hi].max()),
+                              logit(scores[lo:hi, 0].mean()), 0.0, math.log(pe - ps)], dtype=np.float32)
             out.append(Candidate(ps, pe, k, feats))
     return out
 
@@ -191,15 +192,14 @@ def span_candidates(text: str, offsets: np.ndarray, span_probs: np.ndarray, deco
     probs = lexical_probs([(s, e) for s, e, _ in spans])
     out = []
     for (s, e, _), row in zip(spans, probs):
-        lo = int(np.searchsorted(offsets[:, 1], s, side="right"))
-        hi = max(lo + 1, int(np.searchsorted(offsets[:, 0], e, side="left")))
+        lo, hi = piece_range(offsets, s, e)
         seg = span_probs[lo:hi]
         order = np.argsort(-row)
         for rank, k in enumerate(order[:2].tolist()):
             if rank == 1 and row[k] < second:
                 break
-            out.append(Candidate(s, e, k, np.array([_logit(seg.mean()), _logit(seg.max()), float(rank), 0.0,
-                                                    _logit(row[k]), math.log(e - s)], dtype=np.float32)))
+            out.append(Candidate(s, e, k, np.array([logit(seg.mean()), logit(seg.max()), float(rank), 0.0,
+                                                    logit(row[k]), math.log(e - s)], dtype=np.float32)))
     return out
 
 
@@ -221,7 +221,7 @@ def instances(text: str, offsets: np.ndarray, scores: np.ndarray, cfg: InstanceC
             and cfg.calibrator.lexical_weight:
         probs = lexical_probs([(c.start, c.end) for c in cands])
         for c, row in zip(cands, probs):
-            c.features[4] = _logit(row[c.technique])
+            c.features[4] = logit(row[c.technique])
     if cfg.calibrator is not None:
         conf = cfg.calibrator.confidence(cands)
     else:

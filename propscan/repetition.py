@@ -18,6 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
+from propscan.instances import logit
+from propscan.tokens import piece_range
+
 MAX_WORDS = 4
 _WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*", re.UNICODE)
 
@@ -41,11 +44,6 @@ class Occurrence:
     end: int
     key: str
     features: np.ndarray
-
-
-def _logit(p: float) -> float:
-    p = min(max(float(p), 1e-4), 1 - 1e-4)
-    return math.log(p / (1 - p))
 
 
 def words(text: str) -> list[tuple[int, int, str]]:
@@ -94,7 +92,7 @@ def occurrences(text: str, df: dict[str, float], n_docs: int, piece_mean=None) -
             probs = piece_mean(a, b) if piece_mean is not None else (0.0, 0.0, 0.0)
             feats = np.array([1.0, len(toks), math.log(len(spans)), float(len(spans) >= 3), rare, stop,
                               float(text[a:a + 1].isupper()), float(j == 0), math.log1p(gap) / 5,
-                              _logit(probs[1]), _logit(probs[0]), _logit(probs[2]), math.log(b - a)],
+                              logit(probs[1]), logit(probs[0]), logit(probs[2]), math.log(b - a)],
                              dtype=np.float32)
             out.append(Occurrence(a, b, key, feats))
     return sorted(out, key=lambda o: (o.start, o.end))
@@ -162,8 +160,7 @@ def piece_mean_fn(offsets: np.ndarray, scores: np.ndarray, repetition: int, load
     def mean(a: int, b: int) -> tuple[float, float, float]:
         if n == 0 or len(offsets) == 0:
             return 0.0, 0.0, 0.0
-        lo = int(np.searchsorted(offsets[:, 1], a, side="right"))
-        hi = max(lo + 1, int(np.searchsorted(offsets[:, 0], b, side="left")))
+        lo, hi = piece_range(offsets, a, b)
         seg = scores[lo:hi]
         return float(seg[:, 0].mean()), float(seg[:, 1 + repetition].mean()), float(seg[:, 1 + loaded].mean())
     return mean

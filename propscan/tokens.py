@@ -40,6 +40,12 @@ def pieces(tokenizer: Tokenizer, text: str) -> Pieces:
     return Pieces(ids[keep], offsets[keep])
 
 
+def piece_range(offsets: np.ndarray, start: int, end: int) -> tuple[int, int]:
+    """Indices [lo, hi) of the pieces overlapping the characters [start, end) (at least one)."""
+    lo = int(np.searchsorted(offsets[:, 1], start, side="right"))
+    return lo, max(lo + 1, int(np.searchsorted(offsets[:, 0], end, side="left")))
+
+
 def windows(n: int, size: int, stride: int) -> list[tuple[int, int]]:
     """Token ranges [a, b) of at most `size` pieces, starting every `stride` pieces,
     covering 0..n; the last window ends exactly at n."""

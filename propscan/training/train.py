@@ -97,15 +97,8 @@ def fit_tagger_dir(corpus: Corpus, ids: list[str], tokenizer, out_dir: Path, con
                    log: Callable[[str], None] = print) -> None:
     """Train the tagger (and the word-level models) on `ids` and write a model folder that
     `Model` can load for span scores: what each cross-validation fold needs."""
-    windows = tagger_windows(corpus, tokenizer, config.window, config.stride, ids)
-    log(f"tagger: {len(windows)} windows of up to {config.window} pieces from {len(ids)} articles")
-    tagger = fit_tagger(config.encoder, windows, config.tagger_epochs, config.tagger_lr,
-                        config.tagger_batch, config.seed, bf16, config.max_steps, log,
-                        config.tagger_aux_weight)
-    export_models(tagger, None, out_dir, quantise=config.quantise)
-    del tagger
+    export_models(_fit_tagger_on(corpus, ids, tokenizer, config, bf16, log), None, out_dir, quantise=config.quantise)
     _fit_word_models(corpus, ids, out_dir, config)
-    shutil.copy(Path(config.encoder) / "tokenizer.json", out_dir / "tokenizer.json")
     _write_config(out_dir, _base_settings(config, f"fold-{out_dir.name}"), config)
 
 
@@ -113,24 +106,30 @@ def fit_final(corpus: Corpus, ids: list[str], out_dir: Path, config: TrainConfig
               log: Callable[[str], None] = print) -> None:
     """The shipped networks: tagger and span classifier on all of `ids`, word-level models, ONNX."""
     tokenizer = load_tokenizer(Path(config.encoder) / "tokenizer.json")
-    windows = tagger_windows(corpus, tokenizer, config.window, config.stride, ids)
-    log(f"tagger: {len(windows)} windows of up to {config.window} pieces from {len(ids)} articles")
-    tagger = fit_tagger(config.encoder, windows, config.tagger_epochs, config.tagger_lr,
-                        config.tagger_batch, config.seed, bf16, config.max_steps, log,
-                        config.tagger_aux_weight)
+    tagger = _fit_tagger_on(corpus, ids, tokenizer, config, bf16, log)
     examples = span_examples(corpus, set(ids))
     log(f"classifier: {len(examples)} labelled spans")
     classifier = fit_classifier(config.encoder, tokenizer, examples, config.classifier_epochs,
                                 config.classifier_lr, config.classifier_batch, config.pair_len,
                                 config.seed, bf16, config.max_steps, log)
     export_models(tagger, classifier, out_dir, quantise=config.quantise)
-    _fit_word_models(corpus, ids, out_dir, config)
+    _fit_word_models(corpus, ids, out_dir, config, examples)
+
+
+def _fit_tagger_on(corpus: Corpus, ids: list[str], tokenizer, config: TrainConfig, bf16: bool,
+                   log: Callable[[str], None]):
+    windows = tagger_windows(corpus, tokenizer, config.window, config.stride, ids)
+    log(f"tagger: {len(windows)} windows of up to {config.window} pieces from {len(ids)} articles")
+    return fit_tagger(config.encoder, windows, config.tagger_epochs, config.tagger_lr, config.tagger_batch,
+                      config.seed, bf16, config.max_steps, log, config.tagger_aux_weight)
+
+
+def _fit_word_models(corpus: Corpus, ids: list[str], out_dir: Path, config: TrainConfig, examples=None) -> None:
+    """The word-level models and the tokenizer: what a model folder needs besides the networks."""
     shutil.copy(Path(config.encoder) / "tokenizer.json", out_dir / "tokenizer.json")
-
-
-def _fit_word_models(corpus: Corpus, ids: list[str], out_dir: Path, config: TrainConfig) -> None:
     if config.lexical_weight > 0:
-        fit_lexical_on(span_examples(corpus, set(ids)), config).save(out_dir / "lexical.npz")
+        fit_lexical_on(examples if examples is not None else span_examples(corpus, set(ids)),
+                       config).save(out_dir / "lexical.npz")
     if config.lexical_tagger:
         from propscan.lexical import fit_lexical_tagger
 

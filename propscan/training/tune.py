@@ -18,7 +18,7 @@ import numpy as np
 from propscan import metrics
 from propscan.decoding import DecodeConfig, decode
 from propscan.instances import (Calibrator, Candidate, FEATURES, InstanceConfig, TechniqueDecode, candidates,
-                                span_candidates)
+                                logit, span_candidates)
 from propscan.lexical import lexical_opinion
 from propscan.techniques import LABELS
 from propscan.training.data import Corpus
@@ -43,10 +43,6 @@ def _gold(corpus: Corpus, ids) -> dict[str, list[tuple[int, int, str]]]:
         if r.article_id in ids:
             gold[r.article_id].append((r.start, r.end, r.technique))
     return gold
-
-
-def _technique_f1(pred: dict[str, list[tuple[int, int]]], gold: dict[str, list[tuple[int, int]]]) -> metrics.Score:
-    return metrics.span_identification(pred, gold)
 
 
 # -- span-only decoding (the any-span output; sentence scores, and the baseline pipeline) ----
@@ -125,14 +121,9 @@ def oof_candidates(oof, corpus: Corpus, decode_cfgs: list[TechniqueDecode], lexi
             lex = lexicals.get(int(d["fold"][0]))
             if lex is not None:
                 for c, row in zip(cands, lexical_opinion(lex, text)([(c.start, c.end) for c in cands])):
-                    c.features[4] = _logit(row[c.technique])
+                    c.features[4] = logit(row[c.technique])
         out[aid] = cands
     return out
-
-
-def _logit(p: float) -> float:
-    p = min(max(float(p), 1e-4), 1 - 1e-4)
-    return math.log(p / (1 - p))
 
 
 def _design(cands: list[Candidate], use_lexical: bool) -> np.ndarray:
