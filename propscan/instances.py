@@ -5,8 +5,8 @@ Two sources of candidate instances, chosen by cross-validation when the model is
 
 "spans" (what the shipped model uses): the any-span output is decoded into short spans with
 thresholds chosen for the span + technique task (not for SI, which rewards long spans), and
-the word-level span classifier (propscan/lexical.py, no encoder pass) names each span's
-technique; a span whose second most likely technique is likely enough carries that one too,
+the word-level span classifier (propscan/lexical.py, no encoder pass), averaged with the
+tagger's own technique outputs over the span, names each span's technique; a span whose second most likely technique is likely enough carries that one too,
 as its own instance on the same characters.
 
 "channels": each technique is decoded on its own output of the tagger, so spans of different
@@ -165,25 +165,38 @@ class InstanceConfig:
     source: str = "channels"                       # or "spans" (see the module docstring)
     span_decode: dict | None = None                # "spans": propscan.decoding.DecodeConfig fields
     second: float = 1.01                           # "spans": least probability of a second technique
+    tagger_weight: float = 0.0                     # "spans": the tagger's share in naming the technique
 
     @classmethod
     def from_dict(cls, data: dict, n: int) -> "InstanceConfig":
         decode = [TechniqueDecode(**d) for d in data.get("decode", [])] or [TechniqueDecode()] * n
         cal = data.get("calibrator")
         return cls(decode, Calibrator(**cal) if cal else None, dict(data.get("repetition", {})),
-                   data.get("source", "channels"), data.get("span_decode"), float(data.get("second", 1.01)))
+                   data.get("source", "channels"), data.get("span_decode"), float(data.get("second", 1.01)),
+                   float(data.get("tagger_weight", 0.0)))
 
     def to_dict(self) -> dict:
         return {"decode": [asdict(d) for d in self.decode],
                 "calibrator": self.calibrator.to_dict() if self.calibrator else None,
                 "repetition": self.repetition, "source": self.source, "span_decode": self.span_decode,
-                "second": self.second}
+                "second": self.second, "tagger_weight": self.tagger_weight}
+
+
+def tagger_technique_probs(inside: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    """The tagger's technique distribution for pieces lo..hi: its "inside technique k" outputs
+    averaged over the span and normalised."""
+    t = inside[lo:max(hi, lo + 1)].mean(0)
+    total = float(t.sum())
+    return t / total if total > 0 else np.full(len(t), 1 / len(t))
 
 
 def span_candidates(text: str, offsets: np.ndarray, span_probs: np.ndarray, decode_cfg, second: float,
-                    lexical_probs) -> list[Candidate]:
+                    lexical_probs, inside: np.ndarray | None = None, tagger_weight: float = 0.0
+                    ) -> list[Candidate]:
     """"spans" candidates: decoded spans, each with its most likely technique and, where the
-    second most likely reaches `second`, that one too."""
+    second most likely reaches `second`, that one too. The technique distribution is the
+    word-level classifier's, averaged with the tagger's own (`inside`: its [n_pieces, n]
+    "inside technique k" outputs) at `tagger_weight`."""
     from propscan.decoding import decode
 
     spans = decode(text, offsets, span_probs, decode_cfg)
@@ -193,6 +206,8 @@ def span_candidates(text: str, offsets: np.ndarray, span_probs: np.ndarray, deco
     out = []
     for (s, e, _), row in zip(spans, probs):
         lo, hi = piece_range(offsets, s, e)
+        if tagger_weight > 0 and inside is not None:
+            row = (1 - tagger_weight) * row + tagger_weight * tagger_technique_probs(inside, lo, hi)
         seg = span_probs[lo:hi]
         order = np.argsort(-row)
         for rank, k in enumerate(order[:2].tolist()):
@@ -213,8 +228,10 @@ def instances(text: str, offsets: np.ndarray, scores: np.ndarray, cfg: InstanceC
     if cfg.source == "spans":
         from propscan.decoding import DecodeConfig
 
+        n = len(cfg.decode)
         cands = span_candidates(text, offsets, scores[:, 0], DecodeConfig(**cfg.span_decode), cfg.second,
-                                lexical_probs) if len(offsets) else []
+                                lexical_probs, scores[:, 1:1 + n] if scores.shape[1] > n else None,
+                                cfg.tagger_weight) if len(offsets) else []
     else:
         cands = candidates(text, offsets, scores, cfg.decode)
     if cfg.source == "channels" and lexical_probs is not None and cands and cfg.calibrator is not None \

@@ -85,6 +85,22 @@ def _fit(model, n_items: int, batch_loss, epochs: int, lr: float, batch: int, se
     return model
 
 
+def technique_loss(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """[pieces, 1 + 2n] logits and labels: cross-entropy of the technique softmax on pieces
+    inside gold spans (the target spread evenly over the techniques covering the piece), plus
+    the begin outputs' binary cross-entropy."""
+    n = (y.shape[-1] - 1) // 2
+    tech = y[:, 1:1 + n]
+    covered = tech.sum(-1)
+    inside = covered > 0
+    begin = F.binary_cross_entropy_with_logits(logits[:, 1 + n:], y[:, 1 + n:])
+    if not bool(inside.any()):
+        return begin
+    target = tech[inside] / covered[inside].unsqueeze(-1)
+    ce = -(target * F.log_softmax(logits[inside][:, 1:1 + n], dim=-1)).sum(-1).mean()
+    return ce + begin
+
+
 def fit_tagger(encoder: str, windows, epochs: int, lr: float, batch: int, seed: int,
                bf16: bool = True, max_steps: int | None = None, log: Log = print,
                aux_weight: float = 1.0) -> Tagger:
@@ -98,9 +114,8 @@ def fit_tagger(encoder: str, windows, epochs: int, lr: float, batch: int, seed: 
         with _autocast(bf16):
             logits = model.all_logits(x, m).float()
         valid = y[..., 0] >= 0
-        # any-span output + the per-technique inside and begin outputs
         return F.binary_cross_entropy_with_logits(logits[..., 0][valid], y[..., 0][valid]) + \
-            aux_weight * F.binary_cross_entropy_with_logits(logits[..., 1:][valid], y[..., 1:][valid])
+            aux_weight * technique_loss(logits[valid], y[valid])
 
     return _fit(model, len(windows), batch_loss, epochs, lr, batch, seed, max_steps, log, "tagger", 50)
 

@@ -290,37 +290,47 @@ def tune_span_instances(oof, corpus: Corpus, lexicals: dict, log: Log = print) -
     labelers = {aid: _cached_labeler(lexicals[int(d["fold"][0])], corpus.articles[aid].text, aid, cache)
                 for aid, d in oof.items()}
 
-    def run(probs, cfg, second):
+    n = len(LABELS)
+    has_channels = all(d["scores"].shape[1] > n for d in oof.values())
+
+    def run(probs, cfg, second, w):
         return {aid: span_candidates(corpus.articles[aid].text, oof[aid]["offsets"], probs[aid], cfg, second,
-                                     labelers[aid]) if len(oof[aid]["offsets"]) else [] for aid in oof}
+                                     labelers[aid], oof[aid]["scores"][:, 1:1 + n] if has_channels else None, w)
+                if len(oof[aid]["offsets"]) else [] for aid in oof}
 
     def full(cands):
         pred = {aid: [(c.start, c.end, LABELS[c.technique]) for c in cs] for aid, cs in cands.items()}
         return metrics.full_task(pred, gold_all).overall
 
     best = None
-    for a in (0.15, 0.3):
+    # the tagger's share in naming techniques: first 0 or an even vote, refined below
+    for w, a in itertools.product((0.0, 0.5) if has_channels else (0.0,), (0.15, 0.3)):
         probs = {aid: (1 - a) * d["scores"][:, 0] + a * d["lexical"] for aid, d in oof.items()}
         for high, frac, gap, split in itertools.product((0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6), (0.7, 1.0),
                                                         (0, 2), (True,)):
             cfg = DecodeConfig(high=high, low=round(high * frac, 3), max_gap=gap, split_lines=split)
-            score = full(run(probs, cfg, 1.01))
+            score = full(run(probs, cfg, 1.01, w))
             if best is None or score.f1 > best[2].f1:
-                best = (a, cfg, score, probs)
-    a, cfg, score, probs = best
+                best = (a, cfg, score, probs, w)
+    a, cfg, score, probs, w = best
+    for w2 in ((0.25, 0.75, 1.0) if has_channels else ()):
+        sc = full(run(probs, cfg, 1.01, w2))
+        if sc.f1 > score.f1:
+            score, w = sc, w2
     log(f"span instances: out-of-fold full-task F1 {score.f1:.4f} (P {score.precision:.4f} R {score.recall:.4f}, "
-        f"{score.n_pred} spans for {score.n_gold} gold) with lexical share {a}, {cfg}")
+        f"{score.n_pred} spans for {score.n_gold} gold) with lexical share {a}, tagger's share in the "
+        f"technique {w}, {cfg}")
     best2 = (1.01, score)
     for second in (0.15, 0.2, 0.25, 0.3, 0.35, 0.4):
-        sc = full(run(probs, cfg, second))
+        sc = full(run(probs, cfg, second, w))
         if sc.f1 > best2[1].f1:
             best2 = (second, sc)
     second = best2[0]
     log(f"second technique at {second}: full-task F1 {best2[1].f1:.4f}")
-    cands = run(probs, cfg, second)
+    cands = run(probs, cfg, second, w)
     cal = fit_calibrator(cands, corpus, log, lexical=True)
     keeps = tune_keep(cands, corpus, cal, [TechniqueDecode()] * len(LABELS), log)
-    return InstanceConfig(keeps, cal, {}, "spans", asdict(cfg), second), cands, a
+    return InstanceConfig(keeps, cal, {}, "spans", asdict(cfg), second, w), cands, a
 
 
 def kept_full_task(cands_by_article: dict, corpus: Corpus, cfg: InstanceConfig) -> float:
