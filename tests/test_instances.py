@@ -12,7 +12,8 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from propscan.instances import Calibrator, InstanceConfig, TechniqueDecode, candidates, instances
+from propscan.instances import (Calibrator, InstanceConfig, TechniqueDecode, candidates, instances,
+                                 tagger_technique_probs)
 from propscan.techniques import LABELS
 from propscan.tokens import pieces
 from tests.strategies import texts
@@ -145,3 +146,44 @@ def test_instance_config_round_trips_through_its_dict():
     cfg = InstanceConfig([TechniqueDecode(high=0.3, low=0.2, max_gap=2, begin=0.5, keep=0.25)] * N, cal,
                          {"mode": "union", "threshold": 0.4})
     assert InstanceConfig.from_dict(cfg.to_dict(), N) == cfg
+
+
+# -- "spans" source: who names the technique ----------------------------------------------------
+
+def _one_span_setup(tokenizer):
+    text = "they are utterly corrupt traitors"
+    p = pieces(tokenizer, text)
+    scores = np.zeros((len(p), 1 + 2 * N))
+    scores[:, 0] = 0.9                                   # one span over the whole text
+    return text, p, scores
+
+
+def test_tagger_weight_decides_between_the_word_level_and_the_tagger_opinion(tokenizer):
+    text, p, scores = _one_span_setup(tokenizer)
+    k_tagger, k_lexical = LABELS.index("Name_Calling,Labeling"), LABELS.index("Doubt")
+    scores[:, 1 + k_tagger] = 0.8                        # the tagger says name calling
+    scores[:, 1:1 + N] += 0.01
+
+    def lexical(spans):
+        row = np.full(N, 0.02)
+        row[k_lexical] = 1 - 0.02 * (N - 1)             # the word-level classifier says doubt
+        return np.stack([row] * len(spans))
+
+    def named(weight):
+        cfg = InstanceConfig([TechniqueDecode()] * N, None, {}, "spans",
+                             {"high": 0.5, "low": 0.3, "max_gap": 0, "min_pieces": 1, "split_lines": True},
+                             1.01, weight)
+        return {LABELS[k] for *_, k, _ in instances(text, p.offsets, scores, cfg, lexical)}
+
+    assert named(0.0) == {"Doubt"}
+    assert named(1.0) == {"Name_Calling,Labeling"}
+
+
+def test_tagger_technique_probs_is_a_distribution():
+    inside = np.zeros((5, N))
+    inside[1:3, 2] = 0.6
+    inside[1:3, 4] = 0.2
+    t = tagger_technique_probs(inside, 1, 3)
+    assert np.isclose(t.sum(), 1.0) and t.argmax() == 2 and np.isclose(t[2], 0.75)
+    flat = tagger_technique_probs(np.zeros((3, N)), 0, 3)        # no opinion: uniform, not NaN
+    assert np.allclose(flat, 1 / N)
