@@ -34,6 +34,7 @@ def train_claims_cli(
     output: Path = typer.Option(..., "--output", "-o", help="Claims model folder to write."),
     cv_folds: int = typer.Option(5, "--cv-folds", help="Folds over dev-test.tsv for the nested cross-validation that chooses the recipe and the threshold."),
     folds: Optional[Path] = typer.Option(None, "--folds", help="Fold of each dev-test sentence: read if the file exists, else made (stratified, seeded) and written there (default: OUTPUT/cv_folds.tsv)."),
+    blocked: bool = typer.Option(False, "--blocked", help="Make the folds runs of consecutive sentence ids (stretches of a debate kept together, as a new debate would be) instead of stratified random folds."),
     base_checkpoint: Optional[Path] = typer.Option(None, "--base-checkpoint", help="Reuse the train.tsv fine-tune saved here by an earlier run with the same settings, else train it and save it here."),
     seed: int = typer.Option(13, help="Random seed (folds and training)."),
     epochs: float = typer.Option(1.0, help="Epochs of the base fine-tune over train.tsv (fractions allowed)."),
@@ -52,7 +53,7 @@ def train_claims_cli(
                               max_rows=max_rows, max_steps=max_steps, cv_folds=cv_folds,
                               adapt_epochs=adapt_epochs)
     report = train_claims(data_dir, output, config, log=lambda m: print(m, flush=True),
-                          folds_file=folds, base_checkpoint=base_checkpoint)
+                          folds_file=folds, base_checkpoint=base_checkpoint, blocked=blocked)
     typer.echo(json.dumps(report, indent=2, default=float))
 
 

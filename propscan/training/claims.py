@@ -30,7 +30,8 @@ from torch.nn import functional as F
 from propscan.claims_lexical import fit_claim_lexical
 from propscan.errors import InputError, TrainingError
 from propscan.io.checkworthy import ClaimRow, read_claim_file
-from propscan.training.claims_cv import f1_yes, nested_cv, read_folds, stratified_folds, write_folds
+from propscan.training.claims_cv import (blocked_folds, f1_yes, nested_cv, read_folds, stratified_folds,
+                                         write_folds)
 from propscan.tokens import load_tokenizer
 from propscan.training.loop import _autocast, _schedule, seed_everything
 from propscan.training.nets import load_encoder
@@ -301,9 +302,10 @@ def base_model(config: ClaimTrainConfig, train: list[ClaimRow], checkpoint: Path
     return state
 
 
-def dev_test_folds(rows: list[ClaimRow], k: int, seed: int, path: Path | None, log: Log) -> np.ndarray:
-    """The fold of each dev-test row: read from `path` when it exists, else made (stratified,
-    seeded) and written there."""
+def dev_test_folds(rows: list[ClaimRow], k: int, seed: int, path: Path | None, log: Log,
+                   blocked: bool = False) -> np.ndarray:
+    """The fold of each dev-test row: read from `path` when it exists, else made (stratified and
+    seeded, or runs of consecutive ids with `blocked`) and written there."""
     ids, labels = [r.sentence_id for r in rows], [r.label == "Yes" for r in rows]
     if path is not None and path.is_file():
         fold = read_folds(path, ids)
@@ -311,7 +313,7 @@ def dev_test_folds(rows: list[ClaimRow], k: int, seed: int, path: Path | None, l
             raise InputError(f"{path}: has {fold.max() + 1} folds, not --cv-folds {k}")
         log(f"dev-test folds read from {path}")
         return fold
-    fold = stratified_folds(labels, k, seed)
+    fold = blocked_folds(ids, k) if blocked else stratified_folds(labels, k, seed)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_folds(path, ids, labels, fold)
@@ -320,7 +322,8 @@ def dev_test_folds(rows: list[ClaimRow], k: int, seed: int, path: Path | None, l
 
 
 def train_claims(data_dir: Path, out_dir: Path, config: ClaimTrainConfig | None = None, log: Log = print,
-                 folds_file: Path | None = None, base_checkpoint: Path | None = None) -> dict:
+                 folds_file: Path | None = None, base_checkpoint: Path | None = None,
+                 blocked: bool = False) -> dict:
     """Nested cross-validation over dev-test (claims_cv), then the chosen recipe trained on
     train.tsv and all of dev-test, with the threshold chosen by the same rule, written to
     `out_dir` with every figure in its config.json."""
@@ -334,7 +337,8 @@ def train_claims(data_dir: Path, out_dir: Path, config: ClaimTrainConfig | None 
     train = _rows(data_dir / "train.tsv", log)[:config.max_rows]
     dev_test = _rows(data_dir / "dev-test.tsv", log)
     dev = _rows(data_dir / "dev.tsv", log)
-    fold = dev_test_folds(dev_test, config.cv_folds, config.seed, folds_file or out_dir / "cv_folds.tsv", log)
+    fold = dev_test_folds(dev_test, config.cv_folds, config.seed, folds_file or out_dir / "cv_folds.tsv", log,
+                          blocked)
     gold = [r.label == "Yes" for r in dev_test]
     base = base_model(config, train, base_checkpoint, log)
     version = f"propscan-claims-minilm-cv{config.cv_folds}-{time.strftime('%Y%m%d')}-seed{config.seed}"
@@ -356,6 +360,7 @@ def train_claims(data_dir: Path, out_dir: Path, config: ClaimTrainConfig | None 
     metrics = {
         "dev_test_nested_cv": {
             "f1_mean": cv.mean_f1, "per_fold": cv.folds, "folds": config.cv_folds,
+            "fold_kind": "consecutive ids" if blocked else "stratified, seeded",
             "note": "each fold scored by a model, recipe and threshold that never saw it"},
         "per_recipe_nested_threshold": [{**fitter.recipes[p["recipe"]], **p} for p in cv.per_recipe],
         "shipped": {"recipe": recipe, "threshold": cv.threshold,

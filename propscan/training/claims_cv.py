@@ -51,6 +51,22 @@ def stratified_folds(labels: list[bool], k: int, seed: int) -> np.ndarray:
     return fold
 
 
+def blocked_folds(ids: list[str], k: int) -> np.ndarray:
+    """k runs of consecutive sentence ids (numeric order when every id is a number), sizes
+    within one. CheckThat! numbers a transcript's sentences in order, so a block holds whole
+    stretches of a debate: a fold's neighbours (same speakers, same topic, often the same claim
+    repeated) are not in its training set, as with a new debate. Not stratified."""
+    if k < 2:
+        raise InputError(f"--cv-folds must be at least 2, not {k}")
+    if len(ids) < k:
+        raise InputError(f"{k} folds need at least {k} rows; found {len(ids)}")
+    key = [int(i) for i in ids] if all(i.isdigit() for i in ids) else list(ids)
+    order = sorted(range(len(ids)), key=lambda i: key[i])
+    fold = np.empty(len(ids), dtype=np.int64)
+    fold[order] = np.arange(len(ids)) * k // len(ids)
+    return fold
+
+
 def write_folds(path: Path, ids: list[str], labels: list[bool], fold: np.ndarray) -> None:
     body = "".join(f"{i}\t{'Yes' if y else 'No'}\t{f}\n" for i, y, f in zip(ids, labels, fold))
     Path(path).write_text("Sentence_id\tclass_label\tfold\n" + body, encoding="utf-8")

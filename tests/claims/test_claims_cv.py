@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from propscan.errors import InputError
-from propscan.training.claims_cv import (best_threshold, choose, f1_yes, nested_cv, read_folds,
-                                         stratified_folds, write_folds)
+from propscan.training.claims_cv import (best_threshold, blocked_folds, choose, f1_yes, nested_cv,
+                                         read_folds, stratified_folds, write_folds)
 
 N_RECIPES = 3
 
@@ -35,6 +35,17 @@ def test_folds_are_stratified_disjoint_and_cover_every_row(k):
     assert sizes.max() - sizes.min() <= 1, sizes
     assert np.array_equal(fold, stratified_folds(y.tolist(), k, seed=13))
     assert not np.array_equal(fold, stratified_folds(y.tolist(), k, seed=14))
+
+
+def test_blocked_folds_are_runs_of_consecutive_ids_in_numeric_order():
+    ids = [str(i) for i in np.random.default_rng(5).permutation([7, 8, 9, 10, 11, 100, 101, 1000, 1001, 1002, 5])]
+    fold = blocked_folds(ids, 3)
+    by_id = [f for _, f in sorted(zip(map(int, ids), fold.tolist()))]
+    assert by_id == sorted(by_id) and set(by_id) == {0, 1, 2}   # numeric, not string, order
+    sizes = np.bincount(fold)
+    assert sizes.max() - sizes.min() <= 1
+    with pytest.raises(InputError, match="at least 4 rows"):
+        blocked_folds(["1", "2", "3"], 4)
 
 
 def test_too_few_rows_of_a_class_or_one_fold_is_a_clear_error():
