@@ -30,9 +30,9 @@ from torch.nn import functional as F
 from propscan.claims_lexical import fit_claim_lexical
 from propscan.errors import InputError, TrainingError
 from propscan.io.checkworthy import ClaimRow, read_claim_file
+from propscan.tokens import load_tokenizer
 from propscan.training.claims_cv import (blocked_folds, f1_yes, nested_cv, read_folds, stratified_folds,
                                          write_folds)
-from propscan.tokens import load_tokenizer
 from propscan.training.loop import _autocast, _schedule, seed_everything
 from propscan.training.nets import load_encoder
 
@@ -110,7 +110,9 @@ def fit_claims(config: ClaimTrainConfig, rows: list[ClaimRow], log: Log = print,
                max_steps: int | None = None) -> ClaimNet:
     """Fine-tune on `rows`, from the pretrained encoder or from `init` (a ClaimNet state dict)."""
     seed_everything(config.seed)
-    epochs, lr, batch = epochs or config.epochs, lr or config.lr, batch or config.batch
+    epochs = config.epochs if epochs is None else epochs
+    lr = config.lr if lr is None else lr
+    batch = config.batch if batch is None else batch
     tokenizer = load_tokenizer(Path(config.encoder) / "tokenizer.json")
     ids = _encode(tokenizer, [r.text for r in rows], config.max_len)
     y_all = np.asarray([1.0 if r.label == "Yes" else 0.0 for r in rows], dtype=np.float32)
@@ -198,14 +200,14 @@ def recipes(config: ClaimTrainConfig) -> list[dict]:
     fine-tune alone ("base") or continued on dev-test ("adapted"); weight 0 uses no TF-IDF
     model, weight 1 only the TF-IDF model."""
     out = []
-    for nn in ("base", "adapted"):
+    for neural in ("base", "adapted"):
         for w in config.weights:
             for v in ([None] if w == 0 else range(len(config.lexical_variants))):
-                if w == 1 and nn == "adapted":
+                if w == 1 and neural == "adapted":
                     continue   # the same model as weight 1 with the base
                 lex = None if v is None else {"min_words": config.lexical_variants[v][0],
                                               "dev_test_weight": config.lexical_variants[v][1]}
-                out.append({"neural": nn, "lexical_weight": w, "lexical": lex, "lexical_variant": v})
+                out.append({"neural": neural, "lexical_weight": w, "lexical": lex, "lexical_variant": v})
     return out
 
 
