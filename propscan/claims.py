@@ -1,6 +1,7 @@
 """Check-worthy claims: which sentences state a fact worth checking (CheckThat! 2024 Task 1).
 
-`ClaimDetector` runs the shipped claims model (ONNX Runtime + tokenizers, no torch).
+`ClaimDetector` runs the shipped claims model (ONNX Runtime + tokenizers, no torch), averaged
+with a TF-IDF logistic regression (`claims_lexical.npz`) when the model folder has one.
 `enrich(analysis)` adds a `Claim` for every sentence of an Analysis scored at or above the
 model's threshold, with the entities, numbers and dates it mentions (from spaCy when it is
 installed, else from regular expressions).
@@ -24,6 +25,7 @@ from propscan.tokens import load_tokenizer
 
 DEFAULT_CLAIMS_DIR = Path(__file__).parent / "weights_claims"
 REQUIRED = ("config.json", "tokenizer.json", "claims.onnx")
+LEXICAL_FILE = "claims_lexical.npz"
 
 __all__ = ["Claim", "ClaimDetector", "default_claims_dir", "enrich", "mentions"]
 
@@ -38,11 +40,13 @@ class ClaimsConfig:
     version: str
     max_len: int
     threshold: float
+    lexical_weight: float = 0.0   # share of the TF-IDF model in the score (0: not used)
 
     @classmethod
     def read(cls, path: Path) -> "ClaimsConfig":
         data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(data["version"], int(data["max_len"]), float(data["threshold"]))
+        return cls(data["version"], int(data["max_len"]), float(data["threshold"]),
+                   float(data.get("lexical_weight", 0.0)))
 
 
 class ClaimDetector:
@@ -59,6 +63,13 @@ class ClaimDetector:
         # `scores` spread over `threads` Python threads.
         self.threads = threads or min(2, os.cpu_count() or 1)
         self._session = open_session(self.path / "claims.onnx", intra_threads=1)
+        self._lexical = None
+        if self.config.lexical_weight > 0:
+            from propscan.claims_lexical import ClaimLexical
+
+            require_files(self.path, (LEXICAL_FILE,), what="claims model", train="propscan train-claims",
+                          env="PROPSCAN_CLAIMS_MODEL")
+            self._lexical = ClaimLexical.load(self.path / LEXICAL_FILE)
 
     @property
     def version(self) -> str:
@@ -72,7 +83,8 @@ class ClaimDetector:
         """Probability that each text is a check-worthy claim. Each text is scored alone: int8
         activations are quantised per batch, so a text batched with others would score
         differently with different neighbours (in another order, another file, the CLI or the
-        API). `batch` is kept for compatibility and ignored."""
+        API); the TF-IDF model reads one text at a time too. `batch` is kept for compatibility
+        and ignored."""
         if not texts:
             return np.zeros(0, dtype=np.float32)
         encs = self.tokenizer.encode_batch([t or "" for t in texts], add_special_tokens=False)
@@ -92,7 +104,11 @@ class ClaimDetector:
         else:
             found = [run(seq) for seq in unique]
         score = dict(zip(unique, found))
-        return np.array([score[seq] for seq in seqs], dtype=np.float32)
+        neural = np.array([score[seq] for seq in seqs], dtype=np.float32)
+        if self._lexical is None:
+            return neural
+        w = self.config.lexical_weight
+        return ((1 - w) * neural + w * self._lexical.scores([t or "" for t in texts])).astype(np.float32)
 
     def predict(self, texts: list[str]) -> list[bool]:
         return [bool(s >= self.threshold) for s in self.scores(texts)]

@@ -20,7 +20,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("core: plain data, errors, the layer registry",
      ("propscan._version", "propscan.domain", "propscan.errors", "propscan.techniques", "propscan.layers")),
     ("read and prepare text", ("propscan.io", "propscan.io.*", "propscan.sentences", "propscan.tokens",
-                               "propscan.features", "propscan.decoding", "propscan.lexical", "propscan.metrics",
+                               "propscan.features", "propscan.decoding", "propscan.lexical", "propscan.claims_lexical", "propscan.metrics",
                                "propscan.onnx_session", "propscan.cpu", "propscan.longtext")),
     ("analyse", ("propscan.runtime", "propscan.instances", "propscan.repetition", "propscan.analyzer")),
     ("enrich", ("propscan.claims", "propscan.targets", "propscan.voice", "propscan.enrich")),
