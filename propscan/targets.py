@@ -455,11 +455,12 @@ def target_matches(pred: str | None, gold: str) -> bool:
 def evaluate_targets(eval_file: Path, articles_dir: Path, finder: TargetFinder | None = None) -> dict:
     """Precision and recall of targets on a TSV of article_id, start, end, technique, target
     (after a header line; blank lines and lines starting with # are skipped)."""
-    from propscan.io.ptc import texts_with_rows
+    from propscan.io.ptc import read_text_file, texts_with_rows
 
+    lines = read_text_file(Path(eval_file)).splitlines()[1:]   # one-line errors for a missing file
     finder = finder or TargetFinder()
     rows = []
-    for n, line in enumerate(Path(eval_file).read_text(encoding="utf-8").splitlines()[1:], start=2):
+    for n, line in enumerate(lines, start=2):
         if not line.strip() or line.startswith("#"):   # a set says in # lines how it was drawn
             continue
         cols = line.split("\t")
