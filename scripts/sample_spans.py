@@ -3,6 +3,7 @@ for the person labelling them (the labels are written by hand before any rule ru
 
     python scripts/sample_spans.py voice   > /tmp/voice_context.txt
     python scripts/sample_spans.py targets > /tmp/targets_context.txt
+    python scripts/sample_spans.py targets2 > /tmp/targets2_context.txt
 
 voice:   110 distinct spans from training articles that contain quotation marks, two at most per
          article; 60 from lines with a quotation mark, 50 from other lines (so that both voices
@@ -10,6 +11,9 @@ voice:   110 distinct spans from training articles that contain quotation marks,
 targets: 130 distinct spans, two at most per article, from training articles used neither in
          tests/data/targets_eval.tsv (the set the target rules were written against) nor in the
          voice set, drawn with a fixed seed.
+targets2: 122 distinct spans, two at most per article, from training articles in none of
+         tests/data/targets_eval.tsv, tests/data/targets_fresh.tsv and tests/data/voice_eval.tsv,
+         drawn with seed 91 (the second fresh set, drawn after the rules were frozen).
 """
 
 from __future__ import annotations
@@ -40,7 +44,8 @@ def text_of(aid: str) -> str:
 def ids_in(path: Path) -> set[str]:
     if not path.exists():
         return set()
-    return {line.split("\t")[0] for line in path.read_text(encoding="utf-8").splitlines()[1:] if line}
+    return {line.split("\t")[0] for line in path.read_text(encoding="utf-8").splitlines()[1:]
+            if line and not line.startswith("#")}
 
 
 def _line_of(text: str, s: int) -> str:
@@ -51,7 +56,7 @@ def _line_of(text: str, s: int) -> str:
 
 def draw(kind: str) -> list[tuple[str, int, int, str]]:
     gold = gold_spans()
-    rng = random.Random(9 if kind == "voice" else 90)
+    rng = random.Random({"voice": 9, "targets": 90, "targets2": 91}[kind])
     if kind == "voice":
         pools: list[list] = [[], []]
         for aid, spans in gold.items():
@@ -63,10 +68,11 @@ def draw(kind: str) -> list[tuple[str, int, int, str]]:
                     pools[0 if any(q in _line_of(text, s) for q in QUOTES) else 1].append((aid, s, e, t))
         wanted = [60, 50]
     else:
-        used = ids_in(ROOT / "tests" / "data" / "targets_eval.tsv") | ids_in(ROOT / "tests" / "data" / "voice_eval.tsv")
+        sets = ["targets_eval.tsv", "voice_eval.tsv"] + (["targets_fresh.tsv"] if kind == "targets2" else [])
+        used = set().union(*(ids_in(ROOT / "tests" / "data" / name) for name in sets))
         pools = [[(aid, s, e, t) for aid, spans in gold.items() if aid not in used
                   for s, e, t in spans if e - s < 400]]
-        wanted = [130]
+        wanted = [130 if kind == "targets" else 122]
     out = []
     per_article: dict[str, int] = {}
     for pool, n in zip(pools, wanted):

@@ -118,6 +118,102 @@ def test_the_fresh_set_holds_120_gold_spans_from_articles_never_used_for_targets
 
 def test_targets_abstain_more_than_they_guess_on_the_fresh_set(finder, train_dir):
     result = evaluate_targets(FRESH, train_dir / "articles", finder)
-    # Held-out figures in docs/enrichers.md; a floor under them, so a regression fails here.
+    # Held out for the first rules, in-sample since the rules were revised on it (docs/enrichers.md);
+    # a floor under the figure, so that a regression fails here.
     assert result["predicted"] < result["spans"] * 0.6
     assert result["precision"] >= 0.4 and result["recall"] >= 0.25, {k: v for k, v in result.items() if k != "details"}
+
+
+# -- the abstaining rules, on sentences of our own -------------------------------------------------
+
+@pytest.fixture(scope="module")
+def parse_only(finder):
+    """The same rules without step 4 (the nearest candidate in the sentence), so that a test
+    sees whether the parse itself ties a span to someone."""
+    return TargetFinder(finder.nlp, nearest=False)
+
+
+def _find(finder, text, fragment):
+    start = text.index(fragment)
+    return finder.find(text, [(start, start + len(fragment))])[0]
+
+
+def test_a_naming_verb_aims_the_name_at_its_object(finder):
+    assert _find(finder, "The mayor kept calling Senator Ana Ruiz “Satan” at every rally.", "Satan") == "Ana Ruiz"
+
+
+def test_a_label_before_a_comma_names_only_its_own_apposition(parse_only):
+    text = "Starting with the embassy siege and hostage crisis, Trump described the crimes of the regime."
+    assert _find(parse_only, text, "embassy siege and hostage crisis") is None
+
+
+def test_a_subject_stands_for_its_head_not_for_a_name_further_down(parse_only):
+    text = "The details of Senator Ana Ruiz's testimony are utterly devastating."
+    assert _find(parse_only, text, "utterly devastating") is None
+
+
+def test_it_before_a_copula_is_a_placeholder_not_an_organisation(finder):
+    text = "Acme Corporation filed the papers on Monday. It will be difficult, if not impossible, to stop them."
+    assert _find(finder, text, "difficult, if not impossible") is None
+
+
+def test_a_place_in_a_setting_phrase_is_where_not_whom(finder):
+    text = "A doctor told reporters the crisis in Portugal had yet to peak."
+    assert _find(finder, text, "the crisis in Portugal had yet to peak") is None
+
+
+def test_one_member_of_a_group_is_the_person_with_that_title_or_no_one(finder):
+    text = "Bishop Anton Weber preached on Sunday. Here, at last, is a bishop with the courage to speak plainly."
+    assert _find(finder, text, "a bishop with the courage to speak plainly") == "Bishop Anton Weber"
+    assert _find(finder, "The city released the alien onto the streets again.", "alien") is None
+
+
+def test_a_group_noun_beside_a_name_stands_for_the_name(finder):
+    text = "He joined MS-13, a gang that is notorious for extreme violence."
+    assert _find(finder, text, "notorious for extreme violence") == "MS-13"
+
+
+def test_a_nationality_with_a_people_noun_is_one_group(finder):
+    assert _find(finder, "The speaker labels the Jewish people “Satan.”", "Satan") == "Jewish people"
+
+
+def test_the_speaker_next_to_their_own_words_is_not_their_target(finder):
+    text = "“I have no doubt that this vote was about my faith and nothing more,” wrote Ana Ruiz."
+    assert _find(finder, text, "I have no doubt that this vote was about my faith and nothing more") is None
+
+
+def test_a_bare_collective_noun_is_no_target(finder):
+    assert _find(finder, "The first group of the caravan arrived yesterday.", "the caravan") is None
+
+
+# -- the second fresh set (held out: labelled after the rules were frozen) -------------------------
+
+FRESH2 = Path(__file__).parent / "data" / "targets_fresh2.tsv"
+
+
+def _rows(path):
+    return [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines()[1:]
+            if line and not line.startswith("#")]
+
+
+def test_the_second_fresh_set_lists_its_articles_and_shares_none_with_the_other_sets(train_dir):
+    rows = _rows(FRESH2)
+    assert len(rows) >= 120
+    ids = {r[0] for r in rows}
+    assert not ids & ({r[0] for r in _rows(EVAL)} | {r[0] for r in _rows(FRESH)})
+    header = " ".join(line for line in FRESH2.read_text(encoding="utf-8").splitlines() if line.startswith("#"))
+    assert ids == {w for w in header.split() if w.isdigit() and len(w) == 9}   # the ids it lists
+    gold = {tuple(r.split("\t"))
+            for r in (train_dir / "labels.tsv").read_text(encoding="utf-8").splitlines()[1:]}
+    for aid, start, end, technique, target in rows:
+        assert (aid, technique, start, end) in gold, (aid, start, end)
+        assert target and len(target) < 80
+
+
+def test_targets_keep_to_their_held_out_figure_on_the_second_fresh_set(finder, train_dir):
+    result = evaluate_targets(FRESH2, train_dir / "articles", finder)
+    # A floor under the held-out figure in docs/enrichers.md, so that a regression fails here;
+    # the rules abstain on a good part of the set.
+    assert result["spans"] == len(_rows(FRESH2))
+    assert result["predicted"] < result["spans"] * 0.7
+    assert result["precision"] >= 0.3 and result["recall"] >= 0.18, {k: v for k, v in result.items() if k != "details"}
