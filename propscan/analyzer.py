@@ -22,6 +22,7 @@ from propscan.decoding import DecodeConfig, decode
 from propscan.domain import Analysis, Article, Sentence, Span
 from propscan.errors import EmptyTextError, InputError
 from propscan.features import span_context, span_features
+from propscan import longtext
 from propscan.instances import InstanceConfig, instances
 from propscan.lexical import lexical_opinion
 from propscan.runtime import Model
@@ -43,6 +44,11 @@ def distinct_labels(keys: list, probs: np.ndarray, labels: list[str]) -> list[tu
 
 class Analyzer:
     """Loads the model once; `analyze` is safe to call from several threads at once."""
+
+    piece_chars = 100_000
+    """`analyze` cuts longer texts into pieces of at most this many characters (propscan.longtext),
+    so that its working memory is that of one piece and its time linear in the length. Twice the
+    longest PTC article: any article of the data set is one piece, analysed whole."""
 
     def __init__(self, model: str | Path | Model | None = None, *, threads: int | None = None,
                  decode_config: DecodeConfig | None = None, overrides: dict | None = None):
@@ -127,9 +133,16 @@ class Analyzer:
     def analyze(self, article: str | Article) -> Analysis:
         if isinstance(article, str):
             article = Article(id="text", text=article)
-        text = article.text
-        if not text.strip():
+        if not article.text.strip():
             raise EmptyTextError("the text is empty; give an article with some words in it")
+        if len(article.text) > self.piece_chars:
+            parts = longtext.pieces(article, self.piece_chars)
+            return longtext.merge(article, [(offset, self._analyze_whole(piece)) for offset, piece in parts])
+        return self._analyze_whole(article)
+
+    def _analyze_whole(self, article: Article) -> Analysis:
+        """The analysis of one text in one pass of the model."""
+        text = article.text
         spans, offsets, probs = self.find_instances(text)
         sentences = self._sentences(text, offsets, probs)
         total = sum(x.end - x.start for x in sentences)

@@ -3,6 +3,8 @@ where there are some, and the merged analysis has offsets into the whole text.""
 
 from __future__ import annotations
 
+import copy
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -60,3 +62,33 @@ def test_merged_pieces_have_offsets_into_the_whole_text(analyzer, dev_articles):
 def test_blank_pieces_are_left_out():
     article = Article("a", "Hello there.\n" + "\n" * 50 + "Bye now.")
     assert [p.text.strip() for _, p in pieces(article, 20)] == ["Hello there.", "Bye now."]
+
+
+def test_analyze_runs_the_model_on_bounded_pieces_of_a_long_text_and_puts_them_back(analyzer, dev_articles):
+    text = "\n".join(p.read_text(encoding="utf-8") for p in sorted(dev_articles.glob("*.txt"))[:3])
+    article = Article("long", text, title="Three articles")
+    small = copy.copy(analyzer)   # the session's model, with small pieces
+    small.piece_chars = 1_500
+    seen: list[int] = []
+
+    def find_instances(piece_text):
+        seen.append(len(piece_text))
+        return analyzer.find_instances(piece_text)
+
+    small.find_instances = find_instances
+    got = small.analyze(article)
+    parts = pieces(article, 1_500)
+    assert len(parts) >= 3 and len(seen) == len(parts) and max(seen) <= 1_500   # never the whole text
+    # the pieces' analyses with offsets shifted into the whole text, in text order
+    assert got == merge(article, [(offset, analyzer.analyze(piece)) for offset, piece in parts])
+    for s in got.spans:
+        assert 0 <= s.start < s.end <= len(text) and text[s.start:s.end] == s.text
+    assert [(s.start, s.end) for s in got.sentences] == sentence_ranges(text)
+
+
+def test_every_article_of_the_data_set_is_analysed_in_one_piece(dev_articles, train_dir):
+    from propscan.analyzer import Analyzer
+
+    longest = max(len(p.read_text(encoding="utf-8"))
+                  for folder in (dev_articles, train_dir / "articles") for p in folder.glob("*.txt"))
+    assert longest <= Analyzer.piece_chars

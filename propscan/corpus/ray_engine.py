@@ -1,8 +1,9 @@
 """The batch pipeline on Ray Data: read → map_batches over an actor pool (each actor loads
 the model once) → write through the same exactly-once store writer as the local engine.
 
-Runs on a local Ray instance (started here with as many CPUs as actors) or on an existing
-cluster (`address`, e.g. "ray://head:10001" or "auto"). The driver reads the inputs and writes
+Runs on a local Ray instance (started for this run with as many CPUs as actors, by a keeper
+process that takes it down when this process ends, even by SIGKILL: corpus/ray_head.py) or on an
+existing cluster (`address`, e.g. "ray://head:10001" or "auto"). The driver reads the inputs and writes
 the store, so inputs and store only need to be visible to the driver; the model must be
 installed on every node (the shipped one is, with propscan), or `--model` must be a path
 that exists on every node.
@@ -12,8 +13,10 @@ from __future__ import annotations
 
 import json
 import os
+from contextlib import ExitStack
 from typing import Any, Iterable, Iterator
 
+from propscan.corpus.ray_head import local_ray
 from propscan.corpus.sources import BadRecord
 from propscan.corpus.worker import analyse_one, current_rss
 from propscan.domain import Article
@@ -79,36 +82,37 @@ def ray_engine(articles: Iterable[Article], model: str | None, actors: int, addr
     ray = need("ray")
     need("ray.data")
 
-    started_here = False
-    if not ray.is_initialized():
-        if address:
-            ray.init(address=address, log_to_driver=False)
-        else:
-            ray.init(num_cpus=max(actors, 1), include_dashboard=False, log_to_driver=False)
-        started_here = True
+    with ExitStack() as stack:
+        if not ray.is_initialized():   # a session already open (e.g. the caller's) is used as it is
+            if address:
+                ray.init(address=address, log_to_driver=False)
+                stack.callback(ray.shutdown)
+            else:
+                stack.enter_context(local_ray(ray, max(actors, 1)))
+        yield from _run(ray, articles, model, actors, rss, wave, batch_size, threads, layers)
+
+
+def _run(ray, articles: Iterable[Article], model: str | None, actors: int, rss: dict[str, int], wave: int,
+         batch_size: int, threads: int, layers: tuple[str, ...]) -> Iterator[dict[str, Any] | BadRecord]:
     ctx = ray.data.DataContext.get_current()
     ctx.enable_progress_bars = False      # the batch command shows its own
-    try:
-        for chunk in _chunks(articles, wave):
-            items = [{c: getattr(a, c) for c in COLUMNS} for a in chunk]
-            # small blocks: results stream back (and get committed) a few articles at a time
-            blocks = min(len(items), max(actors * 2, -(-len(items) // (batch_size * 4))))
-            ds = ray.data.from_items(items, override_num_blocks=blocks)
-            ds = ds.map_batches(Predictor, fn_constructor_kwargs={"model": model, "threads": threads, "layers": layers},
-                                batch_size=batch_size, compute=ray.data.ActorPoolStrategy(size=actors),
-                                num_cpus=1, batch_format="numpy")
-            by_id = {a.id: a for a in chunk}
-            for out in ds.iter_batches(batch_size=None, batch_format="numpy"):
-                for aid, rec, err, pid, mem in zip(out["id"], out["record"], out["error"], out["pid"], out["rss"]):
-                    rss[str(pid)] = max(rss.get(str(pid), 0), int(mem))
-                    if err:
-                        yield BadRecord(str(aid), str(err), str(aid))
-                    else:
-                        res = json.loads(rec)
-                        a = by_id[res["article"]["id"]]       # metadata as read, not as Ray carried it
-                        res["article"] = {c: getattr(a, c) for c in COLUMNS if c != "text"}
-                        res["analysis"]["title"] = a.title
-                        yield res
-    finally:
-        if started_here:
-            ray.shutdown()
+    for chunk in _chunks(articles, wave):
+        items = [{c: getattr(a, c) for c in COLUMNS} for a in chunk]
+        # small blocks: results stream back (and get committed) a few articles at a time
+        blocks = min(len(items), max(actors * 2, -(-len(items) // (batch_size * 4))))
+        ds = ray.data.from_items(items, override_num_blocks=blocks)
+        ds = ds.map_batches(Predictor, fn_constructor_kwargs={"model": model, "threads": threads, "layers": layers},
+                            batch_size=batch_size, compute=ray.data.ActorPoolStrategy(size=actors),
+                            num_cpus=1, batch_format="numpy")
+        by_id = {a.id: a for a in chunk}
+        for out in ds.iter_batches(batch_size=None, batch_format="numpy"):
+            for aid, rec, err, pid, mem in zip(out["id"], out["record"], out["error"], out["pid"], out["rss"]):
+                rss[str(pid)] = max(rss.get(str(pid), 0), int(mem))
+                if err:
+                    yield BadRecord(str(aid), str(err), str(aid))
+                else:
+                    res = json.loads(rec)
+                    a = by_id[res["article"]["id"]]       # metadata as read, not as Ray carried it
+                    res["article"] = {c: getattr(a, c) for c in COLUMNS if c != "text"}
+                    res["analysis"]["title"] = a.title
+                    yield res

@@ -69,7 +69,7 @@ class LiveServer:
 
     def __enter__(self):
         self.thread.start()
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120   # only bounds a server that never starts
         while not self.server.started:
             if time.monotonic() > deadline or not self.thread.is_alive():
                 raise RuntimeError("the test server did not start")
@@ -107,10 +107,21 @@ def browser():
         b.close()
 
 
+BROWSER_WAIT_MS = 120_000
+"""Playwright's limit for each wait and action (its default is 30 s): it only bounds how long a
+broken page takes to fail, so it is generous enough for an analysis on a busy machine."""
+
+
+def new_context(browser, **kw):
+    context = browser.new_context(**kw)
+    context.set_default_timeout(BROWSER_WAIT_MS)
+    return context
+
+
 @pytest.fixture
 def page(browser, live_server):
     """A fresh browser page; fails the test on any JavaScript error or dialog (alert, confirm)."""
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    context = new_context(browser, base_url=live_server.url, viewport={"width": 1280, "height": 900})
     pg = context.new_page()
     problems: list[str] = []
     pg.on("pageerror", lambda e: problems.append(f"page error: {e}"))

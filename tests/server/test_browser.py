@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.server.conftest import HOSTILE
+from tests.server.conftest import HOSTILE, new_context
 
 ARTICLE = (Path(__file__).resolve().parents[2] / "examples" / "article.txt").read_text(encoding="utf-8")
 
@@ -216,7 +216,7 @@ def test_json_export_and_offline_html_report(page, hostile_record, browser, tmp_
     report = tmp_path / "report.html"
     report.write_bytes(Path(dl.value.path()).read_bytes())
     # open the report from disk with every network request refused: it must work offline
-    context = browser.new_context()
+    context = new_context(browser)
     requested: list[str] = []
     context.route("**/*", lambda route: (requested.append(route.request.url),
                                          route.continue_() if route.request.url.startswith("file:")
@@ -400,7 +400,7 @@ def open_offline_report(page, browser, path, record_id):
     """The record's offline report saved to `path` and opened from disk in a context that can
     reach nothing else: (context, page, page errors seen)."""
     path.write_text(page.request.get(f"/api/v1/analyses/{record_id}/report.html").text(), encoding="utf-8")
-    context = browser.new_context()
+    context = new_context(browser)
     context.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort())
     offline = context.new_page()
     errors: list[str] = []

@@ -46,12 +46,12 @@ def test_serve_listens_on_loopback_by_default_and_saves_to_the_given_db(tmp_path
                 time.sleep(0.3)
         assert health.json()["status"] == "ok"
         assert listening_addresses(proc.pid, port) == {"0100007F"}  # 127.0.0.1 only
-        r = httpx.post(f"http://127.0.0.1:{port}/api/v1/analyses", json={"text": "We must act now."}, timeout=60)
+        r = httpx.post(f"http://127.0.0.1:{port}/api/v1/analyses", json={"text": "We must act now."}, timeout=120)
         assert r.status_code == 201
         assert db.is_file()
     finally:
         proc.terminate()
-        proc.wait(timeout=20)
+        proc.wait(timeout=120)
 
 
 def test_serve_help_documents_every_setting():

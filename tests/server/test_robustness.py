@@ -21,7 +21,7 @@ GARBAGE = [
 
 def test_malformed_http_and_dropped_connections_do_not_take_the_server_down(live_server):
     for payload in GARBAGE:
-        with socket.create_connection(("127.0.0.1", live_server.port), timeout=5) as s:
+        with socket.create_connection(("127.0.0.1", live_server.port), timeout=60) as s:
             try:
                 s.sendall(payload)
                 s.shutdown(socket.SHUT_WR)
@@ -29,7 +29,7 @@ def test_malformed_http_and_dropped_connections_do_not_take_the_server_down(live
             except (ConnectionResetError, BrokenPipeError, socket.timeout):
                 reply = b""
         assert not reply.startswith(b"HTTP/1.1 5"), (payload[:60], reply)
-    assert httpx.get(f"{live_server.url}/api/v1/health", timeout=10).status_code == 200
+    assert httpx.get(f"{live_server.url}/api/v1/health", timeout=120).status_code == 200
 
 
 def test_a_burst_of_concurrent_good_and_bad_requests_gets_no_5xx(live_server):
@@ -50,4 +50,4 @@ def test_a_burst_of_concurrent_good_and_bad_requests_gets_no_5xx(live_server):
         statuses = list(pool.map(call, requests))
     assert all(s < 500 for s in statuses), statuses
     assert statuses[:12] == [201] * 12
-    assert httpx.get(f"{base}/api/v1/health", timeout=10).json()["status"] == "ok"
+    assert httpx.get(f"{base}/api/v1/health", timeout=120).json()["status"] == "ok"
