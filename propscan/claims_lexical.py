@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from propscan.lexical import TfIdf
+from propscan.lexical import TfIdf, sparse_rows
 
 
 class ClaimLexical:
@@ -43,13 +43,9 @@ class ClaimLexical:
 def fit_claim_lexical(texts: list[str], labels: list[bool], weights: np.ndarray | None = None,
                       C: float = 4.0, max_n: int = 2, min_df: int = 2) -> ClaimLexical:
     """Fit on labelled sentences, each with a sample weight (training only: needs scikit-learn)."""
-    from scipy.sparse import csr_matrix
     from sklearn.linear_model import LogisticRegression
 
     tfidf = TfIdf.fit(texts, max_n, min_df=min_df)
-    rows = [tfidf.row(t) for t in texts]
-    indptr = np.cumsum([0] + [len(i) for i, _ in rows])
-    X = csr_matrix((np.concatenate([v for _, v in rows]), np.concatenate([i for i, _ in rows]), indptr),
-                   shape=(len(rows), len(tfidf.vocab)))
+    X = sparse_rows([tfidf.row(t) for t in texts], len(tfidf.vocab))
     lr = LogisticRegression(C=C, max_iter=3000).fit(X, np.asarray(labels, dtype=int), sample_weight=weights)
     return ClaimLexical(tfidf, lr.coef_[0], float(lr.intercept_[0]))

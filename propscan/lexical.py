@@ -104,18 +104,23 @@ class LexicalClassifier:
             return cls(span, ctx, z["coef"].astype(np.float32), z["intercept"])
 
 
+def sparse_rows(rows: list[tuple[np.ndarray, np.ndarray]], width: int):
+    """A scipy CSR matrix of (column indices, values) rows (training only: needs scipy)."""
+    from scipy.sparse import csr_matrix
+
+    indptr = np.cumsum([0] + [len(i) for i, _ in rows])
+    return csr_matrix((np.concatenate([v for _, v in rows]), np.concatenate([i for i, _ in rows]), indptr),
+                      shape=(len(rows), width))
+
+
 def fit_lexical(spans: list[str], contexts: list[str], features: np.ndarray, labels: list[int],
                 n_labels: int, C: float = 5.0) -> LexicalClassifier:
     """Fit on labelled spans (training only: needs scikit-learn and scipy)."""
-    from scipy.sparse import csr_matrix
     from sklearn.linear_model import LogisticRegression
 
     model = LexicalClassifier(TfIdf.fit(spans, 2), TfIdf.fit(contexts, 1, min_df=2),
                               np.zeros((n_labels, 1)), np.zeros(n_labels))
-    rows = model.rows(spans, contexts, features)
-    indptr = np.cumsum([0] + [len(i) for i, _ in rows])
-    X = csr_matrix((np.concatenate([v for _, v in rows]), np.concatenate([i for i, _ in rows]), indptr),
-                   shape=(len(rows), model.width + features.shape[1]))
+    X = sparse_rows(model.rows(spans, contexts, features), model.width + features.shape[1])
     lr = LogisticRegression(C=C, max_iter=3000).fit(X, labels)
     coef = np.zeros((n_labels, X.shape[1]), dtype=np.float32)
     intercept = np.full(n_labels, -1e4, dtype=np.float32)   # a technique never seen in training
