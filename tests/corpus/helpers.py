@@ -32,3 +32,18 @@ def id_counts(path: Path) -> dict[str, int]:
         return dict(con.execute("SELECT article_id, count(*) FROM articles GROUP BY 1").fetchall())
     finally:
         con.close()
+
+
+def assert_stored_once_as_uninterrupted(store: Path, reference: Path, records: list[dict], copies: int) -> None:
+    """Every article of `records` and its `copies` copies (ids "<id>-copy<k>") is in `store`
+    exactly once, analysed as in the uninterrupted run stored in `reference`."""
+    counts = id_counts(store)
+    expected = [r["id"] for r in records] + [f"{r['id']}-copy{k}" for k in range(copies) for r in records]
+    assert sorted(counts) == sorted(expected)
+    assert set(counts.values()) == {1}
+    got, ref = store_contents(store), store_contents(reference)
+    for r in records:
+        assert got[r["id"]] == ref[r["id"]]
+        for k in range(copies):
+            copy, orig = got[f"{r['id']}-copy{k}"], ref[r["id"]]
+            assert copy[1:] == orig[1:] and copy[0][6:] == orig[0][6:]   # same spans, sentences, scores

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import write_jsonl
-from .helpers import id_counts, store_contents
+from .helpers import assert_stored_once_as_uninterrupted, id_counts
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses /proc and signals")
 
@@ -108,12 +108,4 @@ def test_killed_ray_run_leaves_no_ray_process_and_resumes(tmp_path, records, ana
     assert final.returncode == 0, err.decode()
     left = _left_after(final.pid, within=120)
     assert not left, f"Ray processes outlived a finished batch run: {sorted(left.values())}"
-    counts = id_counts(store)
-    assert sorted(counts) == sorted([r["id"] for r in records] + [c["id"] for c in copies])
-    assert set(counts.values()) == {1}
-    got, ref = store_contents(store), store_contents(analysed_store)
-    for r in records:
-        assert got[r["id"]] == ref[r["id"]]
-        for k in range(COPIES):
-            copy, orig = got[f"{r['id']}-copy{k}"], ref[r["id"]]
-            assert copy[1:] == orig[1:] and copy[0][6:] == orig[0][6:]   # same spans, sentences, scores
+    assert_stored_once_as_uninterrupted(store, analysed_store, records, COPIES)
