@@ -3,14 +3,15 @@
 Two sources of candidate instances, chosen by cross-validation when the model is trained
 (`InstanceConfig.source`):
 
-"spans" (what the shipped model uses): the any-span output is decoded into short spans with
-thresholds chosen for the span + technique task (not for SI, which rewards long spans), and
-the word-level span classifier (propscan/lexical.py, no encoder pass), averaged with the
-tagger's own technique outputs over the span, names each span's technique; a span whose second most likely technique is likely enough carries that one too,
-as its own instance on the same characters.
+"spans": the any-span output is decoded into short spans with thresholds chosen for the
+span + technique task (not for SI, which rewards long spans), and the word-level span
+classifier (propscan/lexical.py, no encoder pass), averaged with the tagger's own technique
+outputs over the span, names each span's technique; a span whose second most likely technique
+is likely enough carries that one too, as its own instance on the same characters.
 
-"channels": each technique is decoded on its own output of the tagger, so spans of different
-techniques may overlap, nest or coincide, as in the annotators' data. Within one technique:
+"channels" (what the shipped model uses): each technique is decoded on its own output of the
+tagger, so spans of different techniques may overlap, nest or coincide, as in the annotators'
+data. Within one technique:
 - hysteresis on the "inside technique k" probability: a run starts at a piece that reaches
   `high` and grows while neighbours stay above `low`, bridging at most `max_gap` pieces;
 - a run is cut where the "a span of k begins here" output reaches `begin`, so two instances
@@ -52,8 +53,8 @@ class Candidate:
 
 FEATURES = ("logit_mean", "logit_max", "logit_begin", "logit_any", "logit_lexical", "log_chars")
 # For "spans" candidates the same six slots hold: logit of the span's mean any-span probability,
-# of its maximum, whether it is the span's second technique (0/1), 0, logit of the word-level
-# classifier's probability of the technique, log of the length.
+# of its maximum, whether it is the span's second technique (0/1), 0, logit of the technique's
+# probability (word-level classifier, averaged with the tagger at `tagger_weight`), log of the length.
 
 
 def logit(p: float) -> float:
