@@ -48,6 +48,9 @@ class ModelConfig:
     techniques: dict | None = None
     """Per-technique decoding and calibration (propscan/instances.py); None for a model whose
     tagger has only the any-span output, whose spans get one technique from the classifier."""
+    channel_shift: list[float] | None = None
+    """Per-technique logit shifts of the inside channels that put the tagger on the scale its
+    thresholds were chosen on (propscan/training/transfer.py); None: no shift."""
 
     @classmethod
     def read(cls, path: Path, overrides: dict | None = None) -> "ModelConfig":
@@ -57,7 +60,8 @@ class ModelConfig:
             return cls(data["version"], list(data["labels"]), int(data["window"]), int(data["stride"]),
                        int(data["pair_len"]), DecodeConfig(**data["decode"]),
                        float(data.get("lexical_weight", 0.0)), float(data.get("lexical_tagger_weight", 0.0)),
-                       data.get("techniques"))
+                       data.get("techniques"),
+                       [float(v) for v in data["channel_shift"]] if data.get("channel_shift") else None)
         except (OSError, ValueError, KeyError, TypeError) as e:
             raise ModelError(f"{path}: unreadable model config ({type(e).__name__}: {e}); "
                              "retrain or reinstall the model") from None
@@ -65,6 +69,15 @@ class ModelConfig:
 
 def check_model_dir(path: Path) -> Path:
     return require_files(path, REQUIRED, what="model", train="propscan train", env="PROPSCAN_MODEL")
+
+
+def shift_channels(scores: np.ndarray, shift: list[float]) -> np.ndarray:
+    """Per-technique logit shifts applied to the inside channels (1..n) of [pieces, channels] scores."""
+    n = len(shift)
+    out = scores.astype(np.float64, copy=True)
+    inside = np.clip(out[:, 1:1 + n], 1e-6, 1 - 1e-6)
+    out[:, 1:1 + n] = 1.0 / (1.0 + np.exp(-(np.log(inside / (1 - inside)) + np.asarray(shift))))
+    return out.astype(scores.dtype, copy=False)
 
 
 class Model:
@@ -169,6 +182,8 @@ class Model:
         if self._lexical_tagger is not None:
             a = self.config.lexical_tagger_weight
             probs[:, 0] = (1 - a) * probs[:, 0] + a * self._lexical_tagger.piece_probs(text, p.offsets)
+        if self.config.channel_shift and probs.shape[1] > len(self.config.channel_shift):
+            probs = shift_channels(probs, self.config.channel_shift)
         return p, probs
 
     def piece_probs(self, text: str, batch: int = 1) -> tuple[Pieces, np.ndarray]:

@@ -16,6 +16,7 @@ def train_cli(
     dev_dir: Optional[Path] = typer.Option(None, "--dev", help="PTC dev split (articles/, spans.tsv): SI is measured on it at the end; nothing is tuned on it."),
     holdout: Optional[Path] = typer.Option(None, "--holdout", help="File of article ids (one a line) that training and tuning never see, e.g. splits/ptc_train_heldout.txt."),
     tune_folds: int = typer.Option(3, "--tune-folds", help="Fold models whose out-of-fold scores choose decoding, calibration and the Repetition detector (0: defaults, no tuning)."),
+    reference: Optional[Path] = typer.Option(None, "--reference", help="Unlabelled text no model saw (a TSV with a Text column, e.g. the CheckThat! train.tsv, or a folder of .txt files): puts the shipped tagger on the scale its thresholds were chosen on."),
     work: Optional[Path] = typer.Option(None, "--work", help="Keep the fold models here (a rerun resumes from them); default: a temporary folder."),
     precision: str = typer.Option("auto", "--precision", help="auto (bf16 autocast only where the CPU has AMX or AVX-512 BF16), bf16 or fp32."),
     seed: int = typer.Option(13, help="Random seed."),
@@ -39,5 +40,5 @@ def train_cli(
         output.mkdir(parents=True, exist_ok=True)
         (output / "cv.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
         return
-    report = train(train_dir, output, dev_dir, config, holdout=holdout, work=work)
+    report = train(train_dir, output, dev_dir, config, holdout=holdout, work=work, reference=reference)
     typer.echo(f"model written to {output} in {report.seconds:.0f}s")

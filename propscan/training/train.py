@@ -207,16 +207,21 @@ def tune_on_folds(corpus: Corpus, ids: list[str], work: Path, config: TrainConfi
 
 
 def train(train_dir: Path, out_dir: Path, dev_dir: Path | None = None, config: TrainConfig | None = None,
-          log: Callable[[str], None] = print, holdout: Path | None = None, work: Path | None = None) -> TrainReport:
+          log: Callable[[str], None] = print, holdout: Path | None = None, work: Path | None = None,
+          reference: Path | None = None) -> TrainReport:
     """Fit, tune by cross-validation, and write a model folder.
 
     Articles listed in `holdout` are never seen. Decoding, calibration and the Repetition
     detector are chosen on out-of-fold scores of the rest (config.tune_folds fold models);
-    then the shipped networks are fitted on all of the rest. `dev_dir`, if given, is only
-    measured (SI), never tuned on. `work` keeps the fold models (default: a folder that is
-    removed at the end); a run interrupted after a fold resumes from it."""
+    then the shipped networks are fitted on all of the rest. `reference`, unlabelled text none
+    of them saw, puts the shipped tagger on the fold taggers' scale (training/transfer.py).
+    `dev_dir`, if given, is only measured (SI), never tuned on. `work` keeps the fold models
+    (default: a folder that is removed at the end); a run interrupted after a fold resumes from it."""
     import tempfile
 
+    from propscan.training.transfer import read_reference
+
+    reference_texts = read_reference(reference) if reference is not None else None
     config = config or TrainConfig()
     config.encoder = config.encoder or default_encoder()
     torch.set_num_threads(config.threads)
@@ -230,13 +235,28 @@ def train(train_dir: Path, out_dir: Path, dev_dir: Path | None = None, config: T
     settings = _base_settings(config, f"propscan-minilm-{time.strftime('%Y%m%d')}-seed{config.seed}")
     detector = None
     with tempfile.TemporaryDirectory(prefix="propscan-folds-") as tmp:
-        if config.tune_folds > 1 and len(ids) >= 2 * config.tune_folds:
-            tuned, detector = tune_on_folds(corpus, ids, Path(work or tmp), config, bf16, log)
+        folds = Path(work or tmp)
+        tuned_on_folds = config.tune_folds > 1 and len(ids) >= 2 * config.tune_folds
+        if tuned_on_folds:
+            tuned, detector = tune_on_folds(corpus, ids, folds, config, bf16, log)
             settings.update(tuned)
         fit_final(corpus, ids, out_dir, config, bf16, log)
-    if detector is not None:
-        detector.save(out_dir / "repetition.npz")
-    _write_config(out_dir, settings, config)
+        if detector is not None:
+            detector.save(out_dir / "repetition.npz")
+        _write_config(out_dir, settings, config)
+        # only the "channels" source decodes each technique's own output against a threshold
+        if tuned_on_folds and settings["techniques"].get("source") == "channels":
+            if reference_texts is None:
+                log("no --reference text: the shipped tagger keeps its own scale (thresholds were chosen "
+                    "on the fold taggers')")
+            else:
+                from propscan.training.transfer import transfer_thresholds
+
+                thresholds = [d["high"] for d in settings["techniques"]["decode"]]
+                settings["channel_shift"] = transfer_thresholds(
+                    [folds / f"fold{k + 1}" for k in range(config.tune_folds)], out_dir, reference_texts,
+                    thresholds, log)
+                _write_config(out_dir, settings, config)
     report = TrainReport(0.0, str(out_dir), settings["decode"])
     if dev_dir is not None:
         from propscan.analyzer import Analyzer

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from propscan.analyzer import Analyzer
+from propscan.errors import REGISTRY, TrainingError
 from propscan.runtime import REQUIRED
 from propscan.techniques import LABELS
 from tests.cli.conftest import run_propscan
@@ -16,8 +17,11 @@ def test_train_six_articles_one_step_with_two_tuning_folds_gives_a_loadable_mode
     held = tmp_path / "held.txt"
     first = sorted(p.stem[len("article"):] for p in (train_dir / "articles").glob("article*.txt"))[0]
     held.write_text(f"# held out\n{first}\n", encoding="utf-8")
+    reference = tmp_path / "reference"
+    reference.mkdir()
+    (reference / "a.txt").write_text("The council will vote on the new school budget next week. " * 5, encoding="utf-8")
     res = run_propscan("train", train_dir, "-o", out, "--max-articles", "6", "--max-steps", "1",
-                       "--tune-folds", "2", "--holdout", held, timeout=1500)
+                       "--tune-folds", "2", "--holdout", held, "--reference", reference, timeout=1500)
     assert res.rc == 0, res.err[-3000:]
     assert "Traceback" not in res.err
     assert "training on 6 articles" in res.out and "(1 held out)" in res.out
@@ -30,6 +34,11 @@ def test_train_six_articles_one_step_with_two_tuning_folds_gives_a_loadable_mode
     assert config["labels"] == list(LABELS)
     assert config["training"]["max_articles"] == 6 and config["training"]["max_steps"] == 1
     assert config["techniques"]["source"] in ("spans", "channels")
+    if config["techniques"]["source"] == "channels":
+        assert "threshold transfer on 1 reference texts" in res.out
+        assert len(config["channel_shift"]) == len(LABELS)
+    else:   # the "spans" source thresholds no technique output, so there is nothing to carry over
+        assert "channel_shift" not in config and "threshold transfer" not in res.out
 
     analyzer = Analyzer(out)
     assert analyzer.version == config["version"]
@@ -56,3 +65,11 @@ def test_train_on_a_split_without_articles_or_labels_is_one_line(tmp_path):
     res = run_propscan("train", tmp_path, "-o", tmp_path / "model", "--max-steps", "1")
     assert res.rc == 2 and "Traceback" not in res.err
     assert f"{tmp_path / 'labels.tsv'}: no labelled spans" in res.err
+
+
+def test_train_with_a_missing_reference_stops_before_any_training(train_dir, tmp_path):
+    res = run_propscan("train", train_dir, "-o", tmp_path / "model", "--max-steps", "1",
+                       "--reference", tmp_path / "nothing.tsv")
+    assert res.rc == REGISTRY[TrainingError.code].exit_code != 0 and "Traceback" not in res.err
+    assert f"{tmp_path / 'nothing.tsv'}: no such reference file or folder" in res.err
+    assert "tagger:" not in res.out and not (tmp_path / "model").exists()
