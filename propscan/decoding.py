@@ -28,6 +28,51 @@ def _is_word_char(c: str) -> bool:
     return c.isalnum() or c in "'’-" or unicodedata.category(c).startswith("M")
 
 
+def _joins(text: str, i: int) -> bool:
+    """Whether text[i] belongs to the word around it: a word character, or the inner dot of an
+    abbreviation ("W.H.O.", "U.S."), which must not end a span in the middle."""
+    c = text[i]
+    if c != ".":
+        return _is_word_char(c)
+    inner = 0 < i < len(text) - 1 and text[i - 1].isalpha() and text[i + 1].isalpha()
+    last = i >= 2 and text[i - 1].isalpha() and text[i - 2] == "."    # the final dot of "W.H.O."
+    return inner or last
+
+
+def widen(text: str, start: int, end: int) -> tuple[int, int]:
+    """Grow [start, end) to whole words."""
+    while start > 0 and _joins(text, start - 1) and _joins(text, start):
+        start -= 1
+    while end < len(text) and _joins(text, end) and _joins(text, end - 1):
+        end += 1
+    return start, end
+
+
+# not "-" or "'": they are word characters (propscan.decoding._is_word_char), trimmed with their word or not at all
+_LEADING = ",.;:!?)]}…—–/"
+_TRAILING = ",;:([{—–/“‘"
+_QUOTES = {'"': '"', "“": "”", "‘": "’"}
+
+
+def trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """[start, end) without the punctuation annotators never put at a span's edges: leading
+    commas and stops, an opening quotation mark whose closing one is not in the span, trailing
+    commas, opening marks, and a full stop that does not end an abbreviation. Empty if nothing
+    else is left."""
+    while True:
+        before = (start, end)
+        while start < end and (text[start] in _LEADING or text[start].isspace()):
+            start += 1
+        while start < end and (text[end - 1] in _TRAILING or text[end - 1].isspace()):
+            end -= 1
+        if start < end and text[start] in _QUOTES and _QUOTES[text[start]] not in text[start + 1:end]:
+            start += 1
+        if end - start > 1 and text[end - 1] == "." and not (end - start >= 3 and text[end - 3] == "."):
+            end -= 1
+        if (start, end) == before:
+            return (start, end) if any(c.isalnum() for c in text[start:end]) else (start, start)
+
+
 def decode(text: str, offsets: np.ndarray, probs: np.ndarray, cfg: DecodeConfig) -> list[tuple[int, int, float]]:
     """Spans (start, end, confidence) with end exclusive; confidence is the mean piece probability."""
     n = len(probs)
@@ -53,15 +98,13 @@ def decode(text: str, offsets: np.ndarray, probs: np.ndarray, cfg: DecodeConfig)
     for a, b in runs:
         if b - a + 1 < cfg.min_pieces:
             continue
-        start, end = int(offsets[a, 0]), int(offsets[b, 1])
-        while start > 0 and _is_word_char(text[start - 1]) and _is_word_char(text[start]):
-            start -= 1
-        while end < len(text) and _is_word_char(text[end]) and _is_word_char(text[end - 1]):
-            end += 1
+        start, end = widen(text, int(offsets[a, 0]), int(offsets[b, 1]))
         conf = float(probs[a:b + 1].mean())
         parts = _split_lines(text, start, end) if cfg.split_lines and "\n" in text[start:end] \
             else [(start, end)]
-        for part_start, part_end in parts:
+        for part_start, part_end in (trim(text, *part) for part in parts):
+            if part_end <= part_start:
+                continue
             if spans and part_start <= spans[-1][1]:
                 # Widening to whole words can make neighbours touch inside one long word.
                 ps, pe, pc = spans[-1]

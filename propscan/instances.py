@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from propscan.decoding import _is_word_char, _split_lines
+from propscan.decoding import _split_lines, trim, widen
 from propscan.tokens import piece_range
 
 
@@ -97,14 +97,6 @@ def _runs(inside: np.ndarray, begin: np.ndarray, cfg: TechniqueDecode) -> list[t
     return out
 
 
-def _widen(text: str, start: int, end: int) -> tuple[int, int]:
-    while start > 0 and _is_word_char(text[start - 1]) and _is_word_char(text[start]):
-        start -= 1
-    while end < len(text) and _is_word_char(text[end]) and _is_word_char(text[end - 1]):
-        end += 1
-    return start, end
-
-
 def candidates(text: str, offsets: np.ndarray, scores: np.ndarray, configs: list[TechniqueDecode]) -> list[Candidate]:
     """Every technique's decoded spans, before calibration. `scores` is the tagger's
     [n_pieces, 1 + 2 n] output. The word-level opinion (features[4]) is filled in by `instances`."""
@@ -118,9 +110,9 @@ def candidates(text: str, offsets: np.ndarray, scores: np.ndarray, configs: list
         inside, begin = scores[:, 1 + k], scores[:, 1 + n + k]
         spans: list[list[int]] = []
         for a, b in _runs(inside, begin, cfg):
-            start, end = _widen(text, int(offsets[a, 0]), int(offsets[b, 1]))
+            start, end = widen(text, int(offsets[a, 0]), int(offsets[b, 1]))
             parts = _split_lines(text, start, end) if "\n" in text[start:end] else [(start, end)]
-            for ps, pe in parts:
+            for ps, pe in (trim(text, *part) for part in parts):
                 if spans and ps < spans[-1][1]:
                     # widening to whole words can make two runs meet inside one word
                     spans[-1][1] = max(spans[-1][1], pe)

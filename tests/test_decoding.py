@@ -73,14 +73,48 @@ def test_invariants_hold_with_blocky_probabilities(tokenizer, text, hot, cfg):
 
 @FIXTURE_OK
 @given(texts(max_size=60), st.integers(0, 2**32 - 1))
-def test_every_confident_piece_ends_up_inside_a_span(tokenizer, text, seed):
+def test_every_confident_word_piece_ends_up_inside_a_span(tokenizer, text, seed):
+    # (punctuation alone at a span's edge is trimmed: see test_spans_lose_the_punctuation_...)
     cfg = DecodeConfig(high=0.6, low=0.4, max_gap=1, min_pieces=1, split_lines=True)
     p = pieces(tokenizer, text)
     probs = np.random.default_rng(seed).random(len(p))
     spans = decode(text, p.offsets, probs, cfg)
     for (s, e), pr in zip(p.offsets.tolist(), probs):
-        if pr >= cfg.high:
+        if pr >= cfg.high and any(c.isalnum() for c in text[s:e]):
             assert any(a <= s and e <= b for a, b, _ in spans), (text[s:e], spans)
+
+
+@pytest.mark.parametrize("text, span", [
+    ("We said, love transparency, and then", "love transparency"),
+    ("They spoke but on any initiative. Then", "but on any initiative"),
+    ('He called it "a striking blow against freedom', "a striking blow against freedom"),
+    ("a so-called “conservative” prelate", "“conservative”"),
+    ("from the U.S. and", "the U.S."),
+    ("is it true? he asked", "is it true?"),
+    ("they are destroying America” she wrote", "destroying America”"),
+])
+def test_spans_lose_the_punctuation_annotators_never_put_at_their_edges(tokenizer, text, span):
+    # the pieces of `span` and the punctuation on either side of it are all confident
+    lo = text.index(span)
+    hi = lo + len(span)
+    p = pieces(tokenizer, text)
+    around = [max(0, lo - 2), min(len(text), hi + 1)]
+    probs = np.array([1.0 if s >= around[0] and e <= around[1] and text[s:e].strip() else 0.0
+                      for s, e in p.offsets.tolist()])
+    got = [text[s:e] for s, e, _ in decode(text, p.offsets, probs, DecodeConfig(high=0.5, low=0.5, max_gap=0))]
+    assert span in got or any(g.endswith(span) or g.startswith(span) for g in got), got
+    for g in got:
+        assert g[0].isalnum() or g[0] in "“#", g
+        assert not g.endswith((",", ";", "“")), g
+
+
+def test_a_span_never_ends_inside_an_abbreviation(tokenizer):
+    text = "It was a far more sinister W.H.O. plot."
+    p = pieces(tokenizer, text)
+    w = text.index("W.H.O.")
+    probs = np.array([1.0 if text.index("far") <= s and e <= w + 1 else 0.0 for s, e in p.offsets.tolist()])
+    (got,) = [text[s:e] for s, e, _ in decode(text, p.offsets, probs, DecodeConfig(high=0.5, low=0.5, max_gap=0))]
+    assert got == "far more sinister W.H.O."
 
 
 def test_no_confident_piece_means_no_span(tokenizer):

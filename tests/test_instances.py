@@ -66,7 +66,7 @@ def test_every_piece_above_high_is_inside_an_instance_of_its_technique(tokenizer
     cfgs = [TechniqueDecode(high=0.7, low=0.5, max_gap=2, begin=1.01)] * N
     found = instances(text, p.offsets, scores, InstanceConfig(cfgs))
     for i, (s, e) in enumerate(p.offsets.tolist()):
-        if not text[s:e].strip():
+        if not any(c.isalnum() for c in text[s:e]):   # punctuation at a span's edge is trimmed
             continue
         for k in range(N):
             if scores[i, 1 + k] >= 0.7:
