@@ -1,7 +1,7 @@
 """From the tagger's outputs to technique instances: one span per instance.
 
-Two sources of candidate instances, chosen by cross-validation when the model is trained
-(`InstanceConfig.source`):
+Two sources of candidate instances, or both, chosen by cross-validation when the model is
+trained (`InstanceConfig.source`; the shipped model's is in MODEL_CARD.md):
 
 "spans": the any-span output is decoded into short spans with thresholds chosen for the
 span + technique task (not for SI, which rewards long spans), and the word-level span
@@ -9,7 +9,7 @@ classifier (propscan/lexical.py, no encoder pass), averaged with the tagger's ow
 outputs over the span, names each span's technique; a span whose second most likely technique
 is likely enough carries that one too, as its own instance on the same characters.
 
-"channels" (what the shipped model uses): each technique is decoded on its own output of the
+"channels": each technique is decoded on its own output of the
 tagger, so spans of different techniques may overlap, nest or coincide, as in the annotators'
 data. Within one technique:
 - hysteresis on the "inside technique k" probability: a run starts at a piece that reaches
@@ -17,6 +17,9 @@ data. Within one technique:
 - a run is cut where the "a span of k begins here" output reaches `begin`, so two instances
   that touch (a list of slogans, the same word said twice) stay two spans;
 - spans are widened to whole words and never cross a line break (PTC spans almost never do).
+
+"both": per technique, the instances of one source or of both (`sources`, chosen out of fold),
+merged: where two of one technique overlap, the more confident stays (`merge_sources`).
 
 Each span then gets a calibrated confidence (`Calibrator`): the probability, fitted on
 out-of-fold predictions, that a span like it matches an annotated instance of its technique.
@@ -155,10 +158,12 @@ class InstanceConfig:
     decode: list[TechniqueDecode]                  # per technique ("spans": only `keep` is read)
     calibrator: Calibrator | None = None
     repetition: dict = field(default_factory=dict)   # propscan/repetition.py settings
-    source: str = "channels"                       # or "spans" (see the module docstring)
+    source: str = "channels"                       # "spans" or "both" (see the module docstring)
     span_decode: dict | None = None                # "spans": propscan.decoding.DecodeConfig fields
     second: float = 1.01                           # "spans": least probability of a second technique
     tagger_weight: float = 0.0                     # "spans": the tagger's share in naming the technique
+    spans: "InstanceConfig | None" = None          # "both": the "spans" source's own config
+    sources: list[str] | None = None               # "both": per technique "channels", "spans" or "both"
 
     @classmethod
     def from_dict(cls, data: dict, n: int) -> "InstanceConfig":
@@ -166,13 +171,16 @@ class InstanceConfig:
         cal = data.get("calibrator")
         return cls(decode, Calibrator(**cal) if cal else None, dict(data.get("repetition", {})),
                    data.get("source", "channels"), data.get("span_decode"), float(data.get("second", 1.01)),
-                   float(data.get("tagger_weight", 0.0)))
+                   float(data.get("tagger_weight", 0.0)),
+                   cls.from_dict(data["spans"], n) if data.get("spans") else None,
+                   list(data["sources"]) if data.get("sources") else None)
 
     def to_dict(self) -> dict:
         return {"decode": [asdict(d) for d in self.decode],
                 "calibrator": self.calibrator.to_dict() if self.calibrator else None,
                 "repetition": self.repetition, "source": self.source, "span_decode": self.span_decode,
-                "second": self.second, "tagger_weight": self.tagger_weight}
+                "second": self.second, "tagger_weight": self.tagger_weight,
+                "spans": self.spans.to_dict() if self.spans is not None else None, "sources": self.sources}
 
 
 def tagger_technique_probs(inside: np.ndarray, lo: int, hi: int) -> np.ndarray:
@@ -211,6 +219,16 @@ def span_candidates(text: str, offsets: np.ndarray, span_probs: np.ndarray, deco
     return out
 
 
+def merge_sources(*kept: list[tuple[int, int, int, float]]) -> list[tuple[int, int, int, float]]:
+    """Instances of several sources as one list: where two of the same technique overlap, the
+    more confident stays (two sources finding one instance must not show it twice)."""
+    out: list[tuple[int, int, int, float]] = []
+    for s, e, k, p in sorted((r for rows in kept for r in rows), key=lambda r: (-r[3], r[0], r[1], r[2])):
+        if not any(kk == k and min(e, ee) > max(s, ss) for ss, ee, kk, _ in out):
+            out.append((s, e, k, p))
+    return sorted(out, key=lambda r: (r[0], r[1], r[2]))
+
+
 def instances(text: str, offsets: np.ndarray, scores: np.ndarray, cfg: InstanceConfig,
               lexical_probs=None) -> list[tuple[int, int, int, float]]:
     """(start, end, technique index, confidence) for every instance kept, sorted by position.
@@ -218,6 +236,12 @@ def instances(text: str, offsets: np.ndarray, scores: np.ndarray, cfg: InstanceC
     `lexical_probs(spans) -> [n_spans, n_techniques]` is the word-level span classifier, a
     second opinion on each candidate's technique that costs no encoder pass ("spans": the
     only one). `scores[:, 0]` is the any-span probability."""
+    if cfg.source == "both":
+        modes = cfg.sources or ["both"] * len(cfg.decode)
+        own = instances(text, offsets, scores, InstanceConfig(cfg.decode, cfg.calibrator), lexical_probs)
+        other = instances(text, offsets, scores, cfg.spans, lexical_probs)
+        return merge_sources([r for r in own if modes[r[2]] != "spans"],
+                             [r for r in other if modes[r[2]] != "channels"])
     if cfg.source == "spans":
         from propscan.decoding import DecodeConfig
 

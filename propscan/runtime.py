@@ -122,7 +122,7 @@ class Model:
         """The word-level span classifier, where the per-technique calibration reads its opinion."""
         techniques = self.config.techniques or {}
         cal = techniques.get("calibrator") or {}
-        if not cal.get("lexical_weight") and techniques.get("source") != "spans":
+        if not cal.get("lexical_weight") and techniques.get("source") not in ("spans", "both"):
             return None
         if self._lexical is None:
             from propscan.lexical import LexicalClassifier

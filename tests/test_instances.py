@@ -12,7 +12,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from propscan.instances import (Calibrator, InstanceConfig, TechniqueDecode, candidates, instances,
+from propscan.instances import (Calibrator, InstanceConfig, TechniqueDecode, candidates, instances, merge_sources,
                                  tagger_technique_probs)
 from propscan.techniques import LABELS
 from propscan.tokens import pieces
@@ -187,3 +187,51 @@ def test_tagger_technique_probs_is_a_distribution():
     assert np.isclose(t.sum(), 1.0) and t.argmax() == 2 and np.isclose(t[2], 0.75)
     flat = tagger_technique_probs(np.zeros((3, N)), 0, 3)        # no opinion: uniform, not NaN
     assert np.allclose(flat, 1 / N)
+
+
+# -- "both" sources merged -----------------------------------------------------------------------
+
+@given(st.lists(st.tuples(st.integers(0, 60), st.integers(1, 20), st.integers(0, 3), st.floats(0, 1)),
+                max_size=30),
+       st.lists(st.tuples(st.integers(0, 60), st.integers(1, 20), st.integers(0, 3), st.floats(0, 1)),
+                max_size=30))
+def test_merged_sources_never_show_one_technique_twice_on_the_same_characters(a, b):
+    rows = lambda xs: [(s, s + n, k, p) for s, n, k, p in xs]   # noqa: E731
+    a, b = rows(a), rows(b)
+    merged = merge_sources(a, b)
+    assert set(merged) <= set(a) | set(b)
+    for i, (s, e, k, p) in enumerate(merged):
+        for ss, ee, kk, _ in merged[i + 1:]:
+            assert not (kk == k and min(e, ee) > max(s, ss))
+    # what is dropped overlaps a kept instance of its technique at least as confident
+    for s, e, k, p in set(a) | set(b):
+        if (s, e, k, p) not in merged:
+            assert any(kk == k and min(e, ee) > max(s, ss) and pp >= p for ss, ee, kk, pp in merged)
+    assert merged == sorted(merged, key=lambda r: (r[0], r[1], r[2]))
+
+
+def test_both_sources_give_the_instances_of_either_and_round_trip(tokenizer):
+    text, p, scores = _one_span_setup(tokenizer)
+    k_chan, k_lexical = LABELS.index("Loaded_Language"), LABELS.index("Doubt")
+    scores[:, 1 + k_chan] = 0.9                          # the channel of loaded language fires
+
+    def lexical(spans):
+        row = np.full(N, 0.02)
+        row[k_lexical] = 1 - 0.02 * (N - 1)
+        return np.stack([row] * len(spans))
+
+    never = TechniqueDecode(high=2.0, low=2.0)
+    channels = [never] * N
+    channels[k_chan] = TechniqueDecode(high=0.5, low=0.3)
+    spans = InstanceConfig([TechniqueDecode()] * N, None, {}, "spans",
+                           {"high": 0.5, "low": 0.3, "max_gap": 0, "min_pieces": 1, "split_lines": True}, 1.01, 0.0)
+    both = InstanceConfig(channels, None, {}, "both", spans=spans)
+    found = instances(text, p.offsets, scores, both, lexical)
+    assert {LABELS[k] for *_, k, _ in found} == {"Loaded_Language", "Doubt"}
+    assert InstanceConfig.from_dict(both.to_dict(), N) == both
+    # per technique, one source, the other or both
+    for mode, expected in (("channels", {"Loaded_Language"}), ("spans", {"Doubt"}),
+                           ("both", {"Loaded_Language", "Doubt"})):
+        one = InstanceConfig(channels, None, {}, "both", spans=spans, sources=[mode] * N)
+        assert {LABELS[k] for *_, k, _ in instances(text, p.offsets, scores, one, lexical)} == expected
+        assert InstanceConfig.from_dict(one.to_dict(), N) == one

@@ -181,28 +181,29 @@ def tune_on_folds(corpus: Corpus, ids: list[str], work: Path, config: TrainConfi
     """Everything chosen after the networks are fitted, chosen on out-of-fold scores of `ids`
     only: the config.json entries to set, and the Repetition detector (or None).
 
-    Both sources of instances (propscan/instances.py) are tuned, and the one with the better
-    out-of-fold span + technique F1 is kept."""
+    Both sources of instances (propscan/instances.py) are tuned, and the one of them, or both
+    merged, with the best out-of-fold span + technique F1 is kept."""
     from propscan.lexical import LexicalClassifier
     from propscan.training import tune
 
     oof = tune.load_oof(out_of_fold_scores(corpus, ids, work, config, bf16, log))
     lexicals = {k: LexicalClassifier.load(work / f"fold{k + 1}/lexical.npz")
                 for k in range(config.tune_folds) if (work / f"fold{k + 1}/lexical.npz").exists()}
-    span, _ = tune.tune_span_decoding(oof, corpus, log)
-    channels, channel_cands = tune.tune_instances(oof, corpus, lexicals, log)
     spans, span_cands, share = tune.tune_span_instances(oof, corpus, lexicals, log)
-    scores = {name: tune.kept_full_task(cands, corpus, cfg)
-              for name, cfg, cands in (("channels", channels, channel_cands), ("spans", spans, span_cands))}
-    log("out-of-fold full-task F1 of the two sources: " + ", ".join(f"{k} {v:.4f}" for k, v in scores.items()))
-    instances, cands = (spans, span_cands) if scores["spans"] >= scores["channels"] else (channels, channel_cands)
-    detector, settings = tune.tune_repetition(oof, corpus, cands, instances.calibrator, instances.decode,
-                                              [corpus.articles[i].text for i in ids], log)
+    # one any-span output serves every decoding, averaged with the word-level tagger at the
+    # share the "spans" source chose; the other decodings are tuned on that same average
+    span, _ = tune.tune_span_decoding(oof, corpus, log, shares=(share,))
+    channels, channel_cands = tune.tune_instances(tune.with_lexical_share(oof, share), corpus, lexicals, log)
+    kept = {"channels": (channels, tune.kept_spans(channel_cands, channels)),
+            "spans": (spans, tune.kept_spans(span_cands, spans))}
+    kept["both"] = tune.both_sources(channels, kept["channels"][1], spans, kept["spans"][1], corpus, log)
+    scores = {name: tune.kept_full_task(k, corpus) for name, (_, k) in kept.items()}
+    log("out-of-fold full-task F1 of the sources: " + ", ".join(f"{k} {v:.4f}" for k, v in scores.items()))
+    name = max(scores, key=lambda k: (scores[k], k == "channels"))
+    instances, chosen = kept[name]
+    detector, settings = tune.tune_repetition(oof, corpus, chosen, [corpus.articles[i].text for i in ids], log)
     instances.repetition = settings
-    tuned = {**span, "techniques": instances.to_dict()}
-    if instances.source == "spans":
-        # the any-span output feeds both decodings; the instances' share wins
-        tuned["lexical_tagger_weight"] = share
+    tuned = {**span, "techniques": instances.to_dict(), "lexical_tagger_weight": share}
     return tuned, (detector if settings["mode"] != "tagger" else None)
 
 
@@ -244,8 +245,9 @@ def train(train_dir: Path, out_dir: Path, dev_dir: Path | None = None, config: T
         if detector is not None:
             detector.save(out_dir / "repetition.npz")
         _write_config(out_dir, settings, config)
-        # only the "channels" source decodes each technique's own output against a threshold
-        if tuned_on_folds and settings["techniques"].get("source") == "channels":
+        # only the "channels" source ("both" includes it) decodes each technique's own output
+        # against a threshold
+        if tuned_on_folds and settings["techniques"].get("source") in ("channels", "both"):
             if reference_texts is None:
                 log("no --reference text: the shipped tagger keeps its own scale (thresholds were chosen "
                     "on the fold taggers')")

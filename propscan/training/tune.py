@@ -47,10 +47,10 @@ def _gold(corpus: Corpus, ids) -> dict[str, list[tuple[int, int, str]]]:
 
 # -- span-only decoding (the any-span output; sentence scores, and the baseline pipeline) ----
 
-def tune_span_decoding(oof, corpus: Corpus, log: Log = print) -> tuple[dict, metrics.Score]:
+def tune_span_decoding(oof, corpus: Corpus, log: Log = print, shares=(0.0, 0.15, 0.3)) -> tuple[dict, metrics.Score]:
     gold = {aid: [(s, e) for s, e, _ in rows] for aid, rows in _gold(corpus, oof).items()}
     best = None
-    for a in (0.0, 0.15, 0.3):
+    for a in shares:
         probs = {aid: (1 - a) * d["scores"][:, 0] + a * d["lexical"] for aid, d in oof.items()}
         for high, frac, gap, split in itertools.product(np.arange(0.2, 0.651, 0.05), (0.6, 0.8, 1.0),
                                                         (0, 4, 16), (True, False)):
@@ -215,8 +215,7 @@ def tune_instances(oof, corpus: Corpus, lexicals: dict, log: Log = print) -> tup
 
 # -- the Repetition detector -----------------------------------------------------------------
 
-def tune_repetition(oof, corpus: Corpus, cands_by_article: dict, cal: Calibrator, decode_cfgs,
-                    texts_for_df: list[str], log: Log = print):
+def tune_repetition(oof, corpus: Corpus, kept: dict, texts_for_df: list[str], log: Log = print):
     """Fit the detector fold by fold (each fold's occurrences scored by a detector fitted on the
     other folds), choose its threshold and how it joins the tagger's Repetition spans by
     out-of-fold Repetition F1, then refit it on every fold."""
@@ -246,9 +245,7 @@ def tune_repetition(oof, corpus: Corpus, cands_by_article: dict, cal: Calibrator
             if folds[a] == f:
                 z = np.stack([o.features for o in occ[a]]) @ model.coef if occ[a] else np.zeros(0)
                 scored[a] = [(o.start, o.end, float(p)) for o, p in zip(occ[a], 1 / (1 + np.exp(-z)))]
-    conf = {a: _confidence(cal, c) for a, c in cands_by_article.items()}
-    spans = {a: [(c.start, c.end, c.technique, float(p)) for c, p in zip(cands, conf[a])
-                 if p >= decode_cfgs[c.technique].keep] for a, cands in cands_by_article.items()}
+    spans = kept
     gold = {a: [(s, e) for s, e, t in rows if t == "Repetition"] for a, rows in gold_all.items()}
     n_gold = sum(len(v) for v in gold.values())
     results = []
@@ -333,12 +330,56 @@ def tune_span_instances(oof, corpus: Corpus, lexicals: dict, log: Log = print) -
     return InstanceConfig(keeps, cal, {}, "spans", asdict(cfg), second, w), cands, a
 
 
-def kept_full_task(cands_by_article: dict, corpus: Corpus, cfg: InstanceConfig) -> float:
-    """Out-of-fold full-task F1 of the candidates a config keeps (after calibration)."""
-    gold = _gold(corpus, cands_by_article)
-    pred = {}
+def kept_spans(cands_by_article: dict, cfg: InstanceConfig) -> dict[str, list[tuple[int, int, int, float]]]:
+    """(start, end, technique, confidence) of the candidates a config keeps, per article."""
+    out = {}
     for aid, cands in cands_by_article.items():
         conf = _confidence(cfg.calibrator, cands)
-        pred[aid] = [(c.start, c.end, LABELS[c.technique]) for c, p in zip(cands, conf)
-                     if p >= cfg.decode[c.technique].keep]
-    return metrics.full_task(pred, gold).overall.f1
+        out[aid] = [(c.start, c.end, c.technique, float(p)) for c, p in zip(cands, conf)
+                    if p >= cfg.decode[c.technique].keep]
+    return out
+
+
+def both_sources(channels: InstanceConfig, channel_kept: dict, spans: InstanceConfig, span_kept: dict,
+                 corpus: Corpus, log: Log = print) -> tuple[InstanceConfig, dict]:
+    """The "both" source: per technique, the instances of the channels, of the spans, or of both
+    merged (propscan.instances.merge_sources), whichever has the best out-of-fold F1 of that
+    technique among those counted 0.6-1.6 times the annotators' spans (the rule of
+    tune_technique_decoding)."""
+    from propscan.instances import merge_sources
+
+    aids = sorted(set(channel_kept) | set(span_kept))
+    merged = {a: merge_sources(channel_kept.get(a, []), span_kept.get(a, [])) for a in aids}
+    gold_all = _gold(corpus, aids)
+    options = {"channels": channel_kept, "spans": span_kept, "both": merged}
+    modes = []
+    for k, label in enumerate(LABELS):
+        gold = {a: [(s, e) for s, e, t in rows if t == label] for a, rows in gold_all.items()}
+        n_gold = sum(len(v) for v in gold.values())
+        results = [(name, metrics.span_identification(
+            {a: [(s, e) for s, e, kk, _ in rows.get(a, []) if kk == k] for a in aids}, gold))
+            for name, rows in options.items()]
+        fair = [r for r in results if n_gold and 0.6 <= r[1].n_pred / n_gold <= 1.6]
+        modes.append(max(fair or results, key=lambda r: r[1].f1)[0])
+    log("both sources, per technique: " + ", ".join(f"{LABELS[k][:12]} {m}" for k, m in enumerate(modes)))
+    cfg = replace(channels, source="both", spans=spans, sources=modes)
+    kept = {a: merge_sources([r for r in channel_kept.get(a, []) if modes[r[2]] != "spans"],
+                             [r for r in span_kept.get(a, []) if modes[r[2]] != "channels"]) for a in aids}
+    return cfg, kept
+
+
+def kept_full_task(kept: dict, corpus: Corpus) -> float:
+    """Out-of-fold full-task F1 of kept instances."""
+    pred = {aid: [(s, e, LABELS[k]) for s, e, k, _ in rows] for aid, rows in kept.items()}
+    return metrics.full_task(pred, _gold(corpus, kept)).overall.f1
+
+
+def with_lexical_share(oof, share: float):
+    """Out-of-fold scores whose any-span channel is averaged with the word-level tagger's at
+    `share`, as the shipped model's are (runtime.Model.piece_scores)."""
+    out = {}
+    for aid, d in oof.items():
+        scores = d["scores"].copy()
+        scores[:, 0] = (1 - share) * scores[:, 0] + share * d["lexical"]
+        out[aid] = {**d, "scores": scores}
+    return out

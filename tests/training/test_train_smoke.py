@@ -25,7 +25,7 @@ def test_train_six_articles_one_step_with_two_tuning_folds_gives_a_loadable_mode
     assert res.rc == 0, res.err[-3000:]
     assert "Traceback" not in res.err
     assert "training on 6 articles" in res.out and "(1 held out)" in res.out
-    assert "fold 2/2 trained" in res.out and "out-of-fold full-task F1 of the two sources" in res.out
+    assert "fold 2/2 trained" in res.out and "out-of-fold full-task F1 of the sources: channels" in res.out
     assert "CPU: " in res.out and "training finished in" in res.out
     assert f"model written to {out}" in res.out
     for name in REQUIRED:
@@ -33,8 +33,9 @@ def test_train_six_articles_one_step_with_two_tuning_folds_gives_a_loadable_mode
     config = json.loads((out / "config.json").read_text(encoding="utf-8"))
     assert config["labels"] == list(LABELS)
     assert config["training"]["max_articles"] == 6 and config["training"]["max_steps"] == 1
-    assert config["techniques"]["source"] in ("spans", "channels")
-    if config["techniques"]["source"] == "channels":
+    assert config["techniques"]["source"] in ("spans", "channels", "both")
+    assert (config["techniques"]["spans"] is not None) == (config["techniques"]["source"] == "both")
+    if config["techniques"]["source"] in ("channels", "both"):
         assert "threshold transfer on 1 reference texts" in res.out
         assert len(config["channel_shift"]) == len(LABELS)
     else:   # the "spans" source thresholds no technique output, so there is nothing to carry over
