@@ -17,6 +17,15 @@ One member of a group ("the bishop") stands for the person the article gives tha
 one. Then `_supported` abstains where the link is too weak to name anyone: "no target" beats a
 wrong one.
 
+Those rules (`TargetFinder(ranker=False)`) are now features of the final choice, which a small
+learned ranker makes (`propscan.targets_ranker`, the default): each candidate (the mentions in
+the span's sentence and the one before, pronoun antecedents, the article's main entities, the
+rules' choice, and common-noun "things" of the sentence, such as "the plague"; words of a
+title-case headline line only for a span on that line) gets features (kind, position and
+distance, dependency links to the span, the rules' verdict, how often the article names it,
+the technique) and a probability from a logistic regression; the best is named when its
+probability reaches the ranker's threshold, else the span gets no target.
+
 A surname is reported as the fullest form of the name used in the article ("Trump" ->
 "Donald Trump"). spaCy is an optional dependency (pip install 'propscan[claims]').
 """

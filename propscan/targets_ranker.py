@@ -38,7 +38,8 @@ class Ranker:
         if not rows:
             return np.zeros(0)
         z = ((self.matrix(rows) - self.mean) / self.scale) @ self.coef + self.intercept
-        return 1.0 / (1.0 + np.exp(-z))
+        # Kept below 1, so that a threshold of 1.0 names no one.
+        return np.minimum(1.0 / (1.0 + np.exp(-z)), 1.0 - 1e-9)
 
     def with_threshold(self, threshold: float) -> "Ranker":
         return Ranker(self.features, self.mean, self.scale, self.coef, self.intercept, float(threshold))
