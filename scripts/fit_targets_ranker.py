@@ -147,6 +147,8 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     spans = build_table(args.sets, args.articles)
     names = feature_names(spans)
+    gold = [s for s in spans if s["has_gold"]]
+    print(f"gold targets among the candidates: {sum(any(s['match']) for s in gold)} of {len(gold)}", file=sys.stderr)
     info: dict = {"fitted_on": sorted({s["set"] for s in spans}), "spans": len(spans)}
     if args.no_cv:
         c, t = args.c, args.threshold
