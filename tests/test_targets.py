@@ -1,15 +1,21 @@
 """Technique targets from spaCy's small English pipeline, on real PTC text and the
-hand-labelled evaluation set (tests/data/targets_eval.tsv)."""
+hand-labelled evaluation sets (tests/data/targets_*.tsv): the learned ranker that makes the
+final choice (the default) and the hand-written rules it takes as features (`ranker=False`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import subprocess
+import sys
+
 import pytest
 
 from propscan.domain import Analysis, Span
 from propscan.io.ptc import read_text_file
-from propscan.targets import TargetFinder, evaluate_targets, target_matches
+from propscan.errors import ModelError
+from propscan.targets import TargetFinder, evaluate_targets, read_target_rows, target_matches
+from propscan.targets_ranker import load_ranker
 
 EVAL = Path(__file__).parent / "data" / "targets_eval.tsv"
 
@@ -17,6 +23,12 @@ EVAL = Path(__file__).parent / "data" / "targets_eval.tsv"
 @pytest.fixture(scope="module")
 def finder():
     return TargetFinder()
+
+
+@pytest.fixture(scope="module")
+def rules(finder):
+    """The hand-written rules alone (the ranker's features), without the ranker's choice."""
+    return TargetFinder(finder.nlp, ranker=False)
 
 
 def test_hand_labelled_set_has_60_targeted_spans_inside_training_articles(train_dir):
@@ -30,9 +42,12 @@ def test_hand_labelled_set_has_60_targeted_spans_inside_training_articles(train_
         assert len(target) < 80
 
 
-def test_targets_reach_the_measured_precision_and_recall(finder, train_dir):
+def test_targets_reach_the_measured_precision_and_recall(finder, rules, train_dir):
+    # In-sample (the rules were written against this set, the ranker fitted on it): see
+    # docs/enrichers.md. A floor under each figure, so that a regression fails here.
     result = evaluate_targets(EVAL, train_dir / "articles", finder)
-    # In-sample (the rules were written against this set): see docs/enrichers.md.
+    assert result["precision"] >= 0.7 and result["recall"] >= 0.3, {k: v for k, v in result.items() if k != "details"}
+    result = evaluate_targets(EVAL, train_dir / "articles", rules)
     assert result["precision"] >= 0.6 and result["recall"] >= 0.4, {k: v for k, v in result.items() if k != "details"}
 
 
@@ -42,11 +57,11 @@ def test_a_label_before_a_name_targets_the_name(finder):
     assert finder.find(text, [(start, text.index(", Paul"))]) == ["Paul Manafort"]
 
 
-def test_a_pronoun_subject_resolves_to_the_last_person_named(finder):
+def test_a_pronoun_subject_resolves_to_the_last_person_named(rules):
     text = ("Ambassador Nikki Haley spoke at the United Nations on Monday. "
             "Did she deliberately omit the inconvenient part of the report?")
     start = text.index("Did")
-    assert finder.find(text, [(start, len(text))]) == ["Nikki Haley"]
+    assert rules.find(text, [(start, len(text))]) == ["Nikki Haley"]
 
 
 def test_surnames_are_reported_as_the_full_name_used_in_the_article(finder):
@@ -127,10 +142,10 @@ def test_targets_abstain_more_than_they_guess_on_the_fresh_set(finder, train_dir
 # -- the abstaining rules, on sentences of our own -------------------------------------------------
 
 @pytest.fixture(scope="module")
-def parse_only(finder):
+def parse_only(rules):
     """The same rules without step 4 (the nearest candidate in the sentence), so that a test
     sees whether the parse itself ties a span to someone."""
-    return TargetFinder(finder.nlp, nearest=False)
+    return TargetFinder(rules.nlp, nearest=False, ranker=False)
 
 
 def _find(finder, text, fragment):
@@ -138,8 +153,8 @@ def _find(finder, text, fragment):
     return finder.find(text, [(start, start + len(fragment))])[0]
 
 
-def test_a_naming_verb_aims_the_name_at_its_object(finder):
-    assert _find(finder, "The mayor kept calling Senator Ana Ruiz “Satan” at every rally.", "Satan") == "Ana Ruiz"
+def test_a_naming_verb_aims_the_name_at_its_object(rules):
+    assert _find(rules, "The mayor kept calling Senator Ana Ruiz “Satan” at every rally.", "Satan") == "Ana Ruiz"
 
 
 def test_a_label_before_a_comma_names_only_its_own_apposition(parse_only):
@@ -152,38 +167,38 @@ def test_a_subject_stands_for_its_head_not_for_a_name_further_down(parse_only):
     assert _find(parse_only, text, "utterly devastating") is None
 
 
-def test_it_before_a_copula_is_a_placeholder_not_an_organisation(finder):
+def test_it_before_a_copula_is_a_placeholder_not_an_organisation(rules):
     text = "Acme Corporation filed the papers on Monday. It will be difficult, if not impossible, to stop them."
-    assert _find(finder, text, "difficult, if not impossible") is None
+    assert _find(rules, text, "difficult, if not impossible") is None
 
 
-def test_a_place_in_a_setting_phrase_is_where_not_whom(finder):
+def test_a_place_in_a_setting_phrase_is_where_not_whom(rules):
     text = "A doctor told reporters the crisis in Portugal had yet to peak."
-    assert _find(finder, text, "the crisis in Portugal had yet to peak") is None
+    assert _find(rules, text, "the crisis in Portugal had yet to peak") is None
 
 
-def test_one_member_of_a_group_is_the_person_with_that_title_or_no_one(finder):
+def test_one_member_of_a_group_is_the_person_with_that_title_or_no_one(rules):
     text = "Bishop Anton Weber preached on Sunday. Here, at last, is a bishop with the courage to speak plainly."
-    assert _find(finder, text, "a bishop with the courage to speak plainly") == "Bishop Anton Weber"
-    assert _find(finder, "The city released the alien onto the streets again.", "alien") is None
+    assert _find(rules, text, "a bishop with the courage to speak plainly") == "Bishop Anton Weber"
+    assert _find(rules, "The city released the alien onto the streets again.", "alien") is None
 
 
-def test_a_group_noun_beside_a_name_stands_for_the_name(finder):
+def test_a_group_noun_beside_a_name_stands_for_the_name(rules):
     text = "He joined MS-13, a gang that is notorious for extreme violence."
-    assert _find(finder, text, "notorious for extreme violence") == "MS-13"
+    assert _find(rules, text, "notorious for extreme violence") == "MS-13"
 
 
-def test_a_nationality_with_a_people_noun_is_one_group(finder):
-    assert _find(finder, "The speaker labels the Jewish people “Satan.”", "Satan") == "Jewish people"
+def test_a_nationality_with_a_people_noun_is_one_group(rules):
+    assert _find(rules, "The speaker labels the Jewish people “Satan.”", "Satan") == "Jewish people"
 
 
-def test_the_speaker_next_to_their_own_words_is_not_their_target(finder):
+def test_the_speaker_next_to_their_own_words_is_not_their_target(rules):
     text = "“I have no doubt that this vote was about my faith and nothing more,” wrote Ana Ruiz."
-    assert _find(finder, text, "I have no doubt that this vote was about my faith and nothing more") is None
+    assert _find(rules, text, "I have no doubt that this vote was about my faith and nothing more") is None
 
 
-def test_a_bare_collective_noun_is_no_target(finder):
-    assert _find(finder, "The first group of the caravan arrived yesterday.", "the caravan") is None
+def test_a_bare_collective_noun_is_no_target(rules):
+    assert _find(rules, "The first group of the caravan arrived yesterday.", "the caravan") is None
 
 
 # -- the second fresh set (held out: labelled after the rules were frozen) -------------------------
@@ -212,8 +227,123 @@ def test_the_second_fresh_set_lists_its_articles_and_shares_none_with_the_other_
 
 def test_targets_keep_to_their_held_out_figure_on_the_second_fresh_set(finder, train_dir):
     result = evaluate_targets(FRESH2, train_dir / "articles", finder)
-    # A floor under the held-out figure in docs/enrichers.md, so that a regression fails here;
-    # the rules abstain on a good part of the set.
+    # Held out for the rules, in-sample for the ranker (fitted on it): a floor under the figure
+    # in docs/enrichers.md, so that a regression fails here; it abstains on a good part of the set.
     assert result["spans"] == len(_rows(FRESH2))
     assert result["predicted"] < result["spans"] * 0.7
     assert result["precision"] >= 0.3 and result["recall"] >= 0.18, {k: v for k, v in result.items() if k != "details"}
+
+
+# -- the third fresh set (held out: labelled after the ranker and rules were frozen) ---------------
+
+FRESH3 = Path(__file__).parent / "data" / "targets_fresh3.tsv"
+VOICE = Path(__file__).parent / "data" / "voice_eval.tsv"
+
+
+def test_the_third_fresh_set_lists_its_articles_and_shares_none_with_the_other_sets(train_dir):
+    rows = _rows(FRESH3)
+    assert len(rows) >= 120
+    ids = {r[0] for r in rows}
+    assert not ids & set().union(*({r[0] for r in _rows(p)} for p in (EVAL, FRESH, FRESH2, VOICE)))
+    header = " ".join(line for line in FRESH3.read_text(encoding="utf-8").splitlines() if line.startswith("#"))
+    assert ids == {w for w in header.split() if w.isdigit() and len(w) == 9}
+    gold = {tuple(r.split("\t"))
+            for r in (train_dir / "labels.tsv").read_text(encoding="utf-8").splitlines()[1:]}
+    for aid, start, end, technique, target in rows:
+        assert (aid, technique, start, end) in gold, (aid, start, end)
+        assert target and len(target) < 80
+
+
+def test_targets_keep_to_their_held_out_figure_on_the_third_fresh_set(finder, train_dir):
+    result = evaluate_targets(FRESH3, train_dir / "articles", finder)
+    # A floor under the held-out precision in docs/enrichers.md: a target only where the
+    # ranker is confident, so few are given and most of them are right.
+    assert result["spans"] == len(_rows(FRESH3))
+    assert result["predicted"] < result["spans"] * 0.5
+    assert result["precision"] >= 0.7 and result["recall"] >= 0.12, {k: v for k, v in result.items() if k != "details"}
+
+
+# -- the learned ranker: properties, not today's weights --------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _gold_spans(train_dir, aid):
+    text = read_text_file(train_dir / "articles" / f"article{aid}.txt")
+    rows = [r.split("\t") for r in (train_dir / "labels.tsv").read_text(encoding="utf-8").splitlines()[1:]]
+    spans = {(int(s), int(e)): t for a, t, s, e in rows if a == aid}
+    return text, sorted(spans), [spans[k] for k in sorted(spans)]
+
+
+def test_the_shipped_ranker_loads_and_knows_every_feature_the_finder_computes(finder, train_dir):
+    ranker = load_ranker()
+    assert ranker.features and len(ranker.coef) == len(ranker.mean) == len(ranker.scale) == len(ranker.features)
+    assert 0.0 < ranker.threshold < 1.0
+    text, spans, techniques = _gold_spans(train_dir, "999001619")
+    seen = {k for cands in finder.span_candidates(text, spans, techniques=techniques) for _, f in cands for k in f}
+    # a feature the file does not know would be silently worth nothing
+    assert seen and seen <= set(ranker.features)
+
+
+def test_a_threshold_of_one_abstains_everywhere_and_zero_names_every_span_with_a_candidate(finder, train_dir):
+    text, spans, techniques = _gold_spans(train_dir, "999001619")
+    doc = finder.nlp(text)
+    assert TargetFinder(finder.nlp, threshold=1.0).find(text, spans, doc, techniques) == [None] * len(spans)
+    always = TargetFinder(finder.nlp, threshold=0.0).find(text, spans, doc, techniques)
+    candidates = finder.span_candidates(text, spans, doc, techniques)
+    assert [t is not None for t in always] == [bool(c) for c in candidates]
+    # the shipped threshold only ever drops the best candidate, never picks another
+    shipped = finder.find(text, spans, doc, techniques)
+    assert all(t is None or t == a for t, a in zip(shipped, always))
+
+
+def test_every_target_is_text_of_the_article(finder, train_dir):
+    anyone = TargetFinder(finder.nlp, threshold=0.0)
+    for aid in ("999001619", "111111111", "729578579", "730149656"):
+        text, spans, techniques = _gold_spans(train_dir, aid)
+        targets = [t for t in anyone.find(text, spans, techniques=techniques) if t]
+        assert targets
+        for t in targets:
+            assert t in text, (aid, t)
+
+
+def test_things_are_candidates_and_headline_words_only_for_spans_on_their_line(finder):
+    text = ("Madagascar Outbreak Spreads To Capital\n\n"
+            "The plague is a terrifying menace to every family in the country.\n")
+    start = text.index("terrifying menace")
+    names = [n for n, _ in finder.span_candidates(text, [(start, start + len("terrifying menace"))])[0]]
+    assert "plague" in names
+    assert not any("Madagascar" in n or "Outbreak" in n for n in names), names
+    on_line = [n for n, _ in finder.span_candidates(text, [(0, len("Madagascar Outbreak"))])[0]]
+    assert any("Madagascar" in n for n in on_line), on_line
+
+
+def test_a_malformed_ranker_file_is_a_model_error(tmp_path):
+    bad = tmp_path / "ranker.json"
+    bad.write_text('{"features": ["a", "b"], "mean": [0], "scale": [1], "coef": [1], "intercept": 0, "threshold": 0.5}')
+    with pytest.raises(ModelError, match="malformed"):
+        load_ranker(bad)
+    bad.write_text("not json")
+    with pytest.raises(ModelError, match="not JSON"):
+        load_ranker(bad)
+
+
+def test_refitting_the_ranker_is_deterministic_on_a_tiny_set(finder, train_dir, tmp_path):
+    rows = read_target_rows(EVAL)
+    keep = sorted({r[0] for r in rows})[:8]
+    tiny = tmp_path / "tiny.tsv"
+    tiny.write_text("article_id\tstart\tend\ttechnique\ttarget\n" + "".join(
+        "\t".join(map(str, r)) + "\n" for r in rows if r[0] in keep), encoding="utf-8")
+    outs = []
+    for n in (1, 2):
+        out = tmp_path / f"ranker{n}.json"
+        res = subprocess.run([sys.executable, str(ROOT / "scripts" / "fit_targets_ranker.py"), str(tiny),
+                              "--articles", str(train_dir / "articles"), "--out", str(out)],
+                             capture_output=True, text=True)
+        assert res.returncode == 0, res.stderr
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]
+    ranker = load_ranker(tmp_path / "ranker1.json")
+    text, spans, techniques = _gold_spans(train_dir, keep[0])
+    found = TargetFinder(finder.nlp, ranker=ranker).find(text, spans, techniques=techniques)
+    assert len(found) == len(spans) and all(t is None or t in text for t in found)

@@ -8,6 +8,7 @@ from typing import Optional
 import typer
 
 from propscan.cli._app import app
+from propscan.errors import InputError
 
 ClaimsModelOption = typer.Option(None, "--claims-model",
                                  help="Claims model folder (default: $PROPSCAN_CLAIMS_MODEL or the shipped one).")
@@ -75,11 +76,16 @@ def eval_targets_cli(
     eval_file: Path = typer.Argument(..., help="TSV: article_id, start, end, technique, target (| between alternatives, or none)."),
     articles_dir: Path = typer.Argument(..., help="Folder of PTC article<ID>.txt files."),
     show: bool = typer.Option(False, "--show", help="Print every span with its gold and found target."),
+    threshold: Optional[float] = typer.Option(
+        None, min=0.0, max=1.0, help="Abstention threshold of the target ranker (default: the shipped one's)."),
+    rules: bool = typer.Option(False, "--rules", help="Score the hand-written rules alone, without the ranker."),
 ) -> None:
     """Precision and recall of technique targets on a hand-labelled set."""
-    from propscan.targets import evaluate_targets
+    from propscan.targets import TargetFinder, evaluate_targets
 
-    result = evaluate_targets(eval_file, articles_dir)
+    if rules and threshold is not None:
+        raise InputError("--threshold is the ranker's; --rules runs without it")
+    result = evaluate_targets(eval_file, articles_dir, TargetFinder(ranker=not rules, threshold=threshold))
     details = result.pop("details")
     if show:
         for d in details:

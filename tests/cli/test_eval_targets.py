@@ -35,7 +35,8 @@ def test_eval_targets_scores_right_wrong_and_abstaining_spans(cli, tmp_path):
             (_span("dark and stormy"), "Loaded_Language", "none"),            # rightly none
             (_span("preached"), "Loaded_Language", "Anton Weber")]            # found or missed
     path, articles = _set(tmp_path, rows)
-    res = cli("eval-targets", path, articles, "--show")
+    # the rules alone, whose choices on these sentences tests/test_targets.py pins down
+    res = cli("eval-targets", path, articles, "--show", "--rules")
     assert res.rc == 0, res.err
     result = json.loads(res.out)
     assert result["spans"] == 4 and result["gold_targets"] == 3   # comment and blank lines skipped
@@ -54,3 +55,15 @@ def test_eval_targets_rejects_bad_rows_and_missing_files_in_one_line(cli, tmp_pa
     path, articles = _set(tmp_path, [], extra="900000001\t10\tLoaded_Language\tnone\n")
     assert_clean_failure(cli("eval-targets", path, articles), "expected 5 tab-separated columns")
     assert_clean_failure(cli("eval-targets", tmp_path / "missing.tsv", articles), "no such file")
+
+
+def test_eval_targets_threshold_one_names_no_one_and_zero_names_the_best_candidate(cli, tmp_path):
+    rows = [(_span("a bishop with the courage to speak plainly"), "Name_Calling,Labeling", "Anton Weber|Weber"),
+            (_span("Satan"), "Name_Calling,Labeling", "Ana Ruiz"),
+            (_span("dark and stormy"), "Loaded_Language", "none")]
+    path, articles = _set(tmp_path, rows)
+    never = json.loads(cli("eval-targets", path, articles, "--threshold", "1").out)
+    assert never["predicted"] == 0 and never["recall"] == 0
+    always = json.loads(cli("eval-targets", path, articles, "--threshold", "0").out)
+    assert always["predicted"] >= 2   # the first two spans have candidates around them
+    assert_clean_failure(cli("eval-targets", path, articles, "--threshold", "0.5", "--rules"), "--rules")
