@@ -242,23 +242,7 @@ def train(train_dir: Path, out_dir: Path, dev_dir: Path | None = None, config: T
             tuned, detector = tune_on_folds(corpus, ids, folds, config, bf16, log)
             settings.update(tuned)
         fit_final(corpus, ids, out_dir, config, bf16, log)
-        if detector is not None:
-            detector.save(out_dir / "repetition.npz")
-        _write_config(out_dir, settings, config)
-        # only the "channels" source ("both" includes it) decodes each technique's own output
-        # against a threshold
-        if tuned_on_folds and settings["techniques"].get("source") in ("channels", "both"):
-            if reference_texts is None:
-                log("no --reference text: the shipped tagger keeps its own scale (thresholds were chosen "
-                    "on the fold taggers')")
-            else:
-                from propscan.training.transfer import transfer_thresholds
-
-                thresholds = [d["high"] for d in settings["techniques"]["decode"]]
-                settings["channel_shift"] = transfer_thresholds(
-                    [folds / f"fold{k + 1}" for k in range(config.tune_folds)], out_dir, reference_texts,
-                    thresholds, log)
-                _write_config(out_dir, settings, config)
+        _write_tuned(out_dir, settings, config, detector, folds if tuned_on_folds else None, reference_texts, log)
     report = TrainReport(0.0, str(out_dir), settings["decode"])
     if dev_dir is not None:
         from propscan.analyzer import Analyzer
@@ -275,6 +259,64 @@ def train(train_dir: Path, out_dir: Path, dev_dir: Path | None = None, config: T
     log(f"training finished in {report.seconds / 60:.1f} min ({report.seconds:.0f}s) on {cpu.describe()}, "
         f"{config.threads} threads, {'bf16' if bf16 else 'fp32'}")
     return report
+
+
+def _write_tuned(out_dir: Path, settings: dict, config: TrainConfig, detector, folds: Path | None,
+                 reference_texts: list[str] | None, log: Callable[[str], None]) -> None:
+    """Write config.json and the Repetition detector beside the final networks, then put the
+    final tagger on the fold taggers' scale (training/transfer.py) where there were folds."""
+    rep = out_dir / "repetition.npz"
+    if detector is not None:
+        detector.save(rep)
+    elif rep.exists():
+        rep.unlink()
+    settings.pop("channel_shift", None)
+    _write_config(out_dir, settings, config)
+    # only the "channels" source ("both" includes it) decodes each technique's own output
+    # against a threshold
+    if folds is None or settings.get("techniques", {}).get("source") not in ("channels", "both"):
+        return
+    if reference_texts is None:
+        log("no --reference text: the shipped tagger keeps its own scale (thresholds were chosen "
+            "on the fold taggers')")
+        return
+    from propscan.training.transfer import transfer_thresholds
+
+    thresholds = [d["high"] for d in settings["techniques"]["decode"]]
+    settings["channel_shift"] = transfer_thresholds(
+        [folds / f"fold{k + 1}" for k in range(config.tune_folds)], out_dir, reference_texts, thresholds, log)
+    _write_config(out_dir, settings, config)
+
+
+def retune(model_dir: Path, work: Path, train_dir: Path, holdout: Path | None = None,
+           reference: Path | None = None, version: str | None = None,
+           log: Callable[[str], None] = print) -> dict:
+    """Re-run everything `train` chooses after the networks are fitted (tuning on the saved
+    out-of-fold scores of `work`, the Repetition detector, the threshold transfer) for a model
+    folder whose networks that same run fitted: what a change to decoding or tuning needs,
+    without refitting the networks. Rewrites the folder's config.json and repetition.npz."""
+    from propscan.training.transfer import read_reference
+
+    reference_texts = read_reference(reference) if reference is not None else None
+    model_dir, work = Path(model_dir), Path(work)
+    settings = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
+    training = dict(settings.pop("training"))
+    training.pop("encoder", None)
+    config = TrainConfig(**training)
+    config.encoder = default_encoder()
+    for k in range(config.tune_folds):
+        if not (work / f"fold{k + 1}" / "config.json").exists():
+            raise TrainingError(f"{work}: fold {k + 1} is missing; retune needs the --work folder of the "
+                                "run that trained this model")
+    bf16 = resolve_precision(config, log)
+    corpus = load_corpus(train_dir)
+    ids = _article_ids(corpus, config.max_articles, read_ids(holdout))
+    tuned, detector = tune_on_folds(corpus, ids, work, config, bf16, log)
+    settings.update(tuned)
+    if version:
+        settings["version"] = version
+    _write_tuned(model_dir, settings, config, detector, work, reference_texts, log)
+    return settings
 
 
 def _write_config(out_dir: Path, settings: dict, config: TrainConfig) -> None:
