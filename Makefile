@@ -41,4 +41,4 @@ figures: $(PY)
 	$(VENV)/bin/propscan eval-targets tests/data/targets_eval.tsv $(DATA)/ptc/train/articles
 	$(PY) benchmarks/load_server.py
 	$(PY) benchmarks/corpus_throughput.py
-	$(VENV)/bin/propscan train $(DATA)/ptc/train -o $${TMPDIR:-/tmp}/propscan-model --holdout splits/ptc_train_heldout.txt --dev $(DATA)/ptc/dev
+	$(VENV)/bin/propscan train $(DATA)/ptc/train -o $${TMPDIR:-/tmp}/propscan-model --holdout splits/ptc_train_heldout.txt --dev $(DATA)/ptc/dev --reference $(DATA)/checkworthy/train.tsv

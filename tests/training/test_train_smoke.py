@@ -4,6 +4,9 @@ the Analyzer loads and runs. (Quality is not the point; the pipeline is.)"""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 from propscan.analyzer import Analyzer
 from propscan.errors import REGISTRY, TrainingError
@@ -21,7 +24,8 @@ def test_train_six_articles_one_step_with_two_tuning_folds_gives_a_loadable_mode
     reference.mkdir()
     (reference / "a.txt").write_text("The council will vote on the new school budget next week. " * 5, encoding="utf-8")
     res = run_propscan("train", train_dir, "-o", out, "--max-articles", "6", "--max-steps", "1",
-                       "--tune-folds", "2", "--holdout", held, "--reference", reference, timeout=1500)
+                       "--tune-folds", "2", "--holdout", held, "--reference", reference,
+                       "--work", tmp_path / "work", timeout=1500)
     assert res.rc == 0, res.err[-3000:]
     assert "Traceback" not in res.err
     assert "training on 6 articles" in res.out and "(1 held out)" in res.out
@@ -74,3 +78,24 @@ def test_train_with_a_missing_reference_stops_before_any_training(train_dir, tmp
     assert res.rc == REGISTRY[TrainingError.code].exit_code != 0 and "Traceback" not in res.err
     assert f"{tmp_path / 'nothing.tsv'}: no such reference file or folder" in res.err
     assert "tagger:" not in res.out and not (tmp_path / "model").exists()
+
+
+def test_retune_rewrites_the_tuned_entries_of_a_model_from_its_runs_folds(train_dir, tmp_path):
+    out, work = tmp_path / "model", tmp_path / "work"
+    res = run_propscan("train", train_dir, "-o", out, "--max-articles", "6", "--max-steps", "1",
+                       "--tune-folds", "2", "--work", work, timeout=1500)
+    assert res.rc == 0, res.err[-3000:]
+    before = json.loads((out / "config.json").read_text(encoding="utf-8"))
+    script = Path(__file__).resolve().parents[2] / "scripts" / "retune.py"
+    run = lambda *args: subprocess.run([sys.executable, script, *map(str, args)], capture_output=True,  # noqa: E731
+                                       text=True, timeout=900)
+    res = run(out, "--work", work, "--train", train_dir, "--version", "retuned")
+    assert res.returncode == 0, res.stderr[-3000:]
+    after = json.loads((out / "config.json").read_text(encoding="utf-8"))
+    assert after["version"] == "retuned" and after["training"] == before["training"]
+    # tuning is deterministic on the same out-of-fold scores
+    assert after["techniques"] == before["techniques"] and after["decode"] == before["decode"]
+    assert Analyzer(out).analyze("They are traitors and liars, all of them.").text
+    res = run(out, "--work", tmp_path / "nowhere", "--train", train_dir)
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert "fold 1 is missing" in res.stderr
