@@ -161,15 +161,16 @@ class LexicalTagger:
 
     def __init__(self, vocab: dict[str, int], coef: np.ndarray, intercept: float):
         self.vocab, self.coef, self.intercept = vocab, coef.astype(np.float32), float(intercept)
+        # a Python list: summing a word's few coefficients from it is ~5x faster than numpy indexing
+        self._coef = self.coef.tolist()
 
     def word_probs(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """(word start offsets, probability per word)."""
         words = _words(text)
         logits = np.full(len(words), self.intercept, dtype=np.float32)
+        vocab, coef = self.vocab, self._coef
         for i in range(len(words)):
-            idx = [self.vocab[f] for f in _word_features(words, i) if f in self.vocab]
-            if idx:
-                logits[i] += self.coef[idx].sum()
+            logits[i] += sum(coef[vocab[f]] for f in _word_features(words, i) if f in vocab)
         starts = np.array([s for s, _, _ in words], dtype=np.int64)
         return starts, 1 / (1 + np.exp(-logits))
 

@@ -50,28 +50,25 @@ def words(text: str) -> list[tuple[int, int, str]]:
     return [(m.start(), m.end(), m.group().lower().replace("’", "'")) for m in _WORD.finditer(text)]
 
 
-def _same_line(text: str, a: int, b: int) -> bool:
-    return "\n" not in text[a:b]
-
-
 def occurrences(text: str, df: dict[str, float], n_docs: int, piece_mean=None) -> list[Occurrence]:
     """Every occurrence of every repeated phrase, longest phrases first where they overlap.
 
     `df` maps a word to the number of training articles it appears in; `piece_mean(start, end)`
     gives the tagger's mean [any, Repetition, Loaded_Language] probabilities over a span."""
     ws = words(text)
+    toks = [w for _, _, w in ws]
+    # per word, computed once: this loop runs four times over every word of the article
+    stop = [t in STOPWORDS for t in toks]
+    digit = [t.isdigit() for t in toks]
+    line = np.cumsum([text.count("\n", ws[i - 1][1] if i else 0, ws[i][0]) for i in range(len(ws))]).tolist()
     groups: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for n in range(MAX_WORDS, 0, -1):
         for i in range(len(ws) - n + 1):
-            toks = [w for _, _, w in ws[i:i + n]]
-            if toks[0] in STOPWORDS or toks[-1] in STOPWORDS or all(t in STOPWORDS for t in toks):
+            j = i + n - 1
+            # a phrase neither starts nor ends with a stop word (so is never all stop words)
+            if stop[i] or stop[j] or all(digit[i:j + 1]) or line[i] != line[j]:
                 continue
-            if all(t.isdigit() for t in toks):
-                continue
-            a, b = ws[i][0], ws[i + n - 1][1]
-            if n > 1 and not _same_line(text, a, b):
-                continue
-            groups[" ".join(toks)].append((a, b))
+            groups[" ".join(toks[i:j + 1])].append((ws[i][0], ws[j][1]))
     taken = np.zeros(len(text) + 1, dtype=bool)
     out: list[Occurrence] = []
     # longest phrases first: "illegal aliens" is one repetition, not two of "illegal" and "aliens"
@@ -156,13 +153,19 @@ def piece_mean_fn(offsets: np.ndarray, scores: np.ndarray, repetition: int, load
     """piece_mean(start, end) over a per-technique tagger's scores: mean [any, Repetition,
     Loaded_Language] probability of the pieces of a character span."""
     n = (scores.shape[1] - 1) // 2 if scores.ndim == 2 else 0
+    if n == 0 or len(offsets) == 0:
+        return lambda a, b: (0.0, 0.0, 0.0)
+    # running sums: an article has hundreds of occurrences, and a mean is then two lookups
+    cols = scores[:, [0, 1 + repetition, 1 + loaded]].astype(np.float64)
+    sums = np.vstack([np.zeros((1, 3)), np.cumsum(cols, axis=0)])
 
     def mean(a: int, b: int) -> tuple[float, float, float]:
-        if n == 0 or len(offsets) == 0:
-            return 0.0, 0.0, 0.0
         lo, hi = piece_range(offsets, a, b)
-        seg = scores[lo:hi]
-        return float(seg[:, 0].mean()), float(seg[:, 1 + repetition].mean()), float(seg[:, 1 + loaded].mean())
+        hi = min(hi, len(offsets))
+        if hi <= lo:
+            return float("nan"), float("nan"), float("nan")   # what the mean of no piece was
+        m = (sums[hi] - sums[lo]) / (hi - lo)
+        return float(m[0]), float(m[1]), float(m[2])
     return mean
 
 

@@ -63,3 +63,22 @@ def test_combine_modes():
     assert combine(tagger, found, rep, 0.5, "detector") == [(0, 7, 0, 0.8), (0, 14, rep, 0.6), (20, 30, rep, 0.55)]
     assert combine(tagger, found, rep, 0.5, "union") == [(0, 7, 0, 0.8), (0, 14, rep, 0.6), (20, 30, rep, 0.55),
                                                           (50, 60, rep, 0.7)]
+
+
+def test_piece_means_are_the_means_of_the_pieces_a_span_covers():
+    from propscan.repetition import piece_mean_fn
+    from propscan.tokens import piece_range
+
+    rng = np.random.default_rng(0)
+    ends = np.cumsum(rng.integers(1, 6, size=200))
+    offsets = np.stack([ends - 1, ends], axis=1).astype(np.int64)
+    scores = rng.random((200, 1 + 2 * 14)).astype(np.float32)
+    mean = piece_mean_fn(offsets, scores, 2, 0)
+    for _ in range(500):
+        a = int(rng.integers(0, ends[-1]))
+        b = a + int(rng.integers(1, 40))
+        lo, hi = piece_range(offsets, a, b)
+        seg = scores[lo:hi]
+        assert np.allclose(mean(a, b), (seg[:, 0].mean(), seg[:, 3].mean(), seg[:, 1].mean()), atol=1e-6)
+    assert all(np.isnan(v) for v in mean(int(ends[-1]) + 5, int(ends[-1]) + 9))   # past the last piece
+    assert piece_mean_fn(offsets, scores[:, :1], 2, 0)(0, 5) == (0.0, 0.0, 0.0)    # no technique outputs
