@@ -144,13 +144,11 @@ def _words(text: str) -> list[tuple[int, int, str]]:
     return [(m.start(), m.end(), m.group().lower()) for m in _TOKEN.finditer(text)]
 
 
-def _word_features(words: list[tuple[int, int, str]], i: int) -> list[str]:
-    """The word, its neighbours two either side, and the two word pairs it belongs to."""
-    def at(k: int) -> str:
-        return words[k][2] if 0 <= k < len(words) else ("<s>" if k < 0 else "</s>")
-
-    w, p, n = at(i), at(i - 1), at(i + 1)
-    return [f"w={w}", f"p={p}", f"n={n}", f"pw={p}|{w}", f"wn={w}|{n}", f"p2={at(i - 2)}", f"n2={at(i + 2)}"]
+def _word_features(words: list[tuple[int, int, str]]) -> list[list[str]]:
+    """Per word: the word, its neighbours two either side, and the two word pairs it belongs to."""
+    w = ["<s>", "<s>"] + [t for _, _, t in words] + ["</s>", "</s>"]
+    return [[f"w={w[i]}", f"p={w[i - 1]}", f"n={w[i + 1]}", f"pw={w[i - 1]}|{w[i]}", f"wn={w[i]}|{w[i + 1]}",
+             f"p2={w[i - 2]}", f"n2={w[i + 2]}"] for i in range(2, len(w) - 2)]
 
 
 class LexicalTagger:
@@ -169,8 +167,8 @@ class LexicalTagger:
         words = _words(text)
         logits = np.full(len(words), self.intercept, dtype=np.float32)
         vocab, coef = self.vocab, self._coef
-        for i in range(len(words)):
-            logits[i] += sum(coef[vocab[f]] for f in _word_features(words, i) if f in vocab)
+        for i, feats in enumerate(_word_features(words)):
+            logits[i] += sum(coef[vocab[f]] for f in feats if f in vocab)
         starts = np.array([s for s, _, _ in words], dtype=np.int64)
         return starts, 1 / (1 + np.exp(-logits))
 
@@ -205,8 +203,8 @@ def fit_lexical_tagger(texts: list[str], spans: list[list[tuple[int, int]]], C: 
         for s, e in gold:
             inside[s:e] = True
         words = _words(text)
-        for i, (s, e, _) in enumerate(words):
-            rows.append(_word_features(words, i))
+        for (s, e, _), feats in zip(words, _word_features(words)):
+            rows.append(feats)
             labels.append(int(inside[s:e].any()))
     counts = Counter(f for r in rows for f in r)
     vocab = {f: i for i, f in enumerate(sorted(f for f, n in counts.items() if n >= min_count))}
