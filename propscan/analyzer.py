@@ -20,7 +20,7 @@ import numpy as np
 
 from propscan.decoding import DecodeConfig, decode
 from propscan.domain import Analysis, Article, Sentence, Span
-from propscan.errors import EmptyTextError, InputError
+from propscan.errors import EmptyTextError, InputError, ModelError
 from propscan.features import span_context, span_features
 from propscan import longtext
 from propscan.instances import InstanceConfig, instances
@@ -57,8 +57,12 @@ class Analyzer:
         self.overrides = overrides
         self.decode_config = decode_config or self.model.config.decode
         self.labels = self.model.config.labels
-        self._instances = (InstanceConfig.from_dict(self.model.config.techniques, len(self.labels))
-                           if self.model.per_technique else None)
+        try:
+            self._instances = (InstanceConfig.from_dict(self.model.config.techniques, len(self.labels))
+                               if self.model.per_technique else None)
+        except (ValueError, TypeError, KeyError) as e:
+            raise ModelError(f"{self.model.path / 'config.json'}: unreadable techniques entry ({e}); "
+                             "retrain or reinstall the model") from None
         self._repetition = None
         if self._instances is not None and self._instances.repetition.get("mode", "tagger") != "tagger":
             from propscan.repetition import RepetitionModel

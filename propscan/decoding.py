@@ -1,8 +1,9 @@
 """From per-piece propaganda probabilities to character spans.
 
 Hysteresis decoding: a span starts at a piece whose probability reaches `high` and grows
-while neighbours stay above `low`; short gaps between spans are bridged, and every span is
-widened to whole words. This is what turns a noisy tagger into spans the SI measure rewards.
+while neighbours stay above `low`; short gaps between spans are bridged, every span is
+widened to whole words (`widen`) and loses the edge punctuation annotators never include
+(`trim`). This is what turns a noisy tagger into spans the SI measure rewards.
 """
 
 from __future__ import annotations
@@ -29,14 +30,14 @@ def _is_word_char(c: str) -> bool:
 
 
 def _joins(text: str, i: int) -> bool:
-    """Whether text[i] belongs to the word around it: a word character, or the inner dot of an
-    abbreviation ("W.H.O.", "U.S."), which must not end a span in the middle."""
+    """Whether text[i] belongs to the word around it: a word character, or a dot between single
+    letters ("W.H.O", "U.S"), which must not end a span in the middle of an abbreviation. (Not
+    the final dot: no annotated span ends with a full stop. Not "lied.The": a missing space.)"""
     c = text[i]
     if c != ".":
         return _is_word_char(c)
-    inner = 0 < i < len(text) - 1 and text[i - 1].isalpha() and text[i + 1].isalpha()
-    last = i >= 2 and text[i - 1].isalpha() and text[i - 2] == "."    # the final dot of "W.H.O."
-    return inner or last
+    return (0 < i < len(text) - 1 and text[i - 1].isalpha() and text[i + 1].isalpha()
+            and (i < 2 or not text[i - 2].isalpha()))
 
 
 def widen(text: str, start: int, end: int) -> tuple[int, int]:
@@ -48,17 +49,18 @@ def widen(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-# not "-" or "'": they are word characters (propscan.decoding._is_word_char), trimmed with their word or not at all
-_LEADING = ",.;:!?)]}…—–/"
-_TRAILING = ",;:([{—–/“‘"
+# Not "-" or "'" in these: inside a word they are word characters (_is_word_char); a dash
+# standing alone at an edge is trimmed below.
+_LEADING = ",.;:!?)]}”…—–/"
+_TRAILING = ",.;:([{—–/“‘"
 _QUOTES = {'"': '"', "“": "”", "‘": "’"}
 
 
 def trim(text: str, start: int, end: int) -> tuple[int, int]:
     """[start, end) without the punctuation annotators never put at a span's edges: leading
-    commas and stops, an opening quotation mark whose closing one is not in the span, trailing
-    commas, opening marks, and a full stop that does not end an abbreviation. Empty if nothing
-    else is left."""
+    commas, stops and closing marks, an opening quotation mark whose closing one is not in the
+    span, trailing commas, full stops and opening marks, a dash standing alone at either edge.
+    Empty if nothing else is left."""
     while True:
         before = (start, end)
         while start < end and (text[start] in _LEADING or text[start].isspace()):
@@ -67,7 +69,9 @@ def trim(text: str, start: int, end: int) -> tuple[int, int]:
             end -= 1
         if start < end and text[start] in _QUOTES and _QUOTES[text[start]] not in text[start + 1:end]:
             start += 1
-        if end - start > 1 and text[end - 1] == "." and not (end - start >= 3 and text[end - 3] == "."):
+        if end - start > 1 and text[start] == "-" and text[start + 1].isspace():
+            start += 1
+        if end - start > 1 and text[end - 1] == "-" and text[end - 2].isspace():
             end -= 1
         if (start, end) == before:
             return (start, end) if any(c.isalnum() for c in text[start:end]) else (start, start)

@@ -16,7 +16,8 @@ data. Within one technique:
   `high` and grows while neighbours stay above `low`, bridging at most `max_gap` pieces;
 - a run is cut where the "a span of k begins here" output reaches `begin`, so two instances
   that touch (a list of slogans, the same word said twice) stay two spans;
-- spans are widened to whole words and never cross a line break (PTC spans almost never do).
+- spans are widened to whole words, lose edge punctuation (decoding.trim) and never cross a
+  line break (PTC spans almost never do).
 
 "both": per technique, the instances of one source or of both (`sources`, chosen out of fold),
 merged: where two of one technique overlap, the more confident stays (`merge_sources`).
@@ -167,6 +168,17 @@ class InstanceConfig:
 
     @classmethod
     def from_dict(cls, data: dict, n: int) -> "InstanceConfig":
+        """Raises ValueError (or TypeError) for an entry no `propscan train` writes."""
+        source = data.get("source", "channels")
+        if source not in ("channels", "spans", "both"):
+            raise ValueError(f"unknown instance source {source!r}")
+        if source == "spans" and not data.get("span_decode"):
+            raise ValueError('source "spans" needs span_decode')
+        if source == "both" and not data.get("spans"):
+            raise ValueError('source "both" needs the "spans" source\'s config under spans')
+        if data.get("sources") and (len(data["sources"]) != n or
+                                    set(data["sources"]) - {"channels", "spans", "both"}):
+            raise ValueError(f"sources must name channels, spans or both for each of the {n} techniques")
         decode = [TechniqueDecode(**d) for d in data.get("decode", [])] or [TechniqueDecode()] * n
         cal = data.get("calibrator")
         return cls(decode, Calibrator(**cal) if cal else None, dict(data.get("repetition", {})),
@@ -229,6 +241,13 @@ def merge_sources(*kept: list[tuple[int, int, int, float]]) -> list[tuple[int, i
     return sorted(out, key=lambda r: (r[0], r[1], r[2]))
 
 
+def select_sources(channels: list, spans: list, modes: list[str]) -> list[tuple[int, int, int, float]]:
+    """The "both" source: per technique, the kept instances of the channels, of the spans, or of
+    both (`modes[k]`), merged."""
+    return merge_sources([r for r in channels if modes[r[2]] != "spans"],
+                         [r for r in spans if modes[r[2]] != "channels"])
+
+
 def instances(text: str, offsets: np.ndarray, scores: np.ndarray, cfg: InstanceConfig,
               lexical_probs=None) -> list[tuple[int, int, int, float]]:
     """(start, end, technique index, confidence) for every instance kept, sorted by position.
@@ -240,8 +259,7 @@ def instances(text: str, offsets: np.ndarray, scores: np.ndarray, cfg: InstanceC
         modes = cfg.sources or ["both"] * len(cfg.decode)
         own = instances(text, offsets, scores, InstanceConfig(cfg.decode, cfg.calibrator), lexical_probs)
         other = instances(text, offsets, scores, cfg.spans, lexical_probs)
-        return merge_sources([r for r in own if modes[r[2]] != "spans"],
-                             [r for r in other if modes[r[2]] != "channels"])
+        return select_sources(own, other, modes)
     if cfg.source == "spans":
         from propscan.decoding import DecodeConfig
 

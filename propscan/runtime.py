@@ -57,6 +57,9 @@ class ModelConfig:
         """`overrides` replace top-level entries in memory (to try a setting without touching disk)."""
         try:
             data = {**json.loads(path.read_text(encoding="utf-8")), **(overrides or {})}
+            if data.get("channel_shift") and len(data["channel_shift"]) != len(data["labels"]):
+                raise ValueError(f"channel_shift has {len(data['channel_shift'])} values for "
+                                 f"{len(data['labels'])} techniques")
             return cls(data["version"], list(data["labels"]), int(data["window"]), int(data["stride"]),
                        int(data["pair_len"]), DecodeConfig(**data["decode"]),
                        float(data.get("lexical_weight", 0.0)), float(data.get("lexical_tagger_weight", 0.0)),
@@ -182,7 +185,7 @@ class Model:
         if self._lexical_tagger is not None:
             a = self.config.lexical_tagger_weight
             probs[:, 0] = (1 - a) * probs[:, 0] + a * self._lexical_tagger.piece_probs(text, p.offsets)
-        if self.config.channel_shift and probs.shape[1] > len(self.config.channel_shift):
+        if self.config.channel_shift and probs.shape[1] == 1 + 2 * len(self.config.channel_shift):
             probs = shift_channels(probs, self.config.channel_shift)
         return p, probs
 

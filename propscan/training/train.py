@@ -152,6 +152,16 @@ def out_of_fold_scores(corpus: Corpus, ids: list[str], work: Path, config: Train
 
     tokenizer = load_tokenizer(Path(config.encoder) / "tokenizer.json")
     folds = fold_ids(ids, config.tune_folds, config.seed)
+    # a rerun (or retune) must score each article with the fold model that never saw it, so the
+    # folds must be the ones the saved models were trained on
+    saved = work / "folds.json"
+    if saved.exists():
+        if json.loads(saved.read_text(encoding="utf-8")) != folds:
+            raise TrainingError(f"{work}: its fold models were trained on other articles (check the training "
+                                "folder, --holdout, --max-articles and --seed against that run's)")
+    else:
+        work.mkdir(parents=True, exist_ok=True)
+        saved.write_text(json.dumps(folds) + "\n", encoding="utf-8")
     arrays: dict[str, np.ndarray] = {}
     for k, held in enumerate(folds):
         fold_dir = work / f"fold{k + 1}"
@@ -220,11 +230,13 @@ def train(train_dir: Path, out_dir: Path, dev_dir: Path | None = None, config: T
     (default: a folder that is removed at the end); a run interrupted after a fold resumes from it."""
     import tempfile
 
-    from propscan.training.transfer import read_reference
+    from propscan.training.transfer import check_reference, read_reference
 
     reference_texts = read_reference(reference) if reference is not None else None
     config = config or TrainConfig()
     config.encoder = config.encoder or default_encoder()
+    if reference_texts is not None:   # before hours of training, not after
+        check_reference(reference_texts, load_tokenizer(Path(config.encoder) / "tokenizer.json"))
     torch.set_num_threads(config.threads)
     t0 = time.time()
     bf16 = resolve_precision(config, log)
@@ -275,6 +287,9 @@ def _write_tuned(out_dir: Path, settings: dict, config: TrainConfig, detector, f
     # only the "channels" source ("both" includes it) decodes each technique's own output
     # against a threshold
     if folds is None or settings.get("techniques", {}).get("source") not in ("channels", "both"):
+        if reference_texts is not None:
+            log("--reference not used: no per-technique thresholds to carry over (no tuning folds, or the "
+                "\"spans\" source)")
         return
     if reference_texts is None:
         log("no --reference text: the shipped tagger keeps its own scale (thresholds were chosen "
@@ -295,15 +310,23 @@ def retune(model_dir: Path, work: Path, train_dir: Path, holdout: Path | None = 
     out-of-fold scores of `work`, the Repetition detector, the threshold transfer) for a model
     folder whose networks that same run fitted: what a change to decoding or tuning needs,
     without refitting the networks. Rewrites the folder's config.json and repetition.npz."""
-    from propscan.training.transfer import read_reference
+    from propscan.training.transfer import check_reference, read_reference
 
     reference_texts = read_reference(reference) if reference is not None else None
     model_dir, work = Path(model_dir), Path(work)
-    settings = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
-    training = dict(settings.pop("training"))
-    training.pop("encoder", None)
-    config = TrainConfig(**training)
+    try:
+        settings = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
+        training = dict(settings.pop("training"))
+        training.pop("encoder", None)
+        config = TrainConfig(**training)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
+        raise TrainingError(f"{model_dir / 'config.json'}: not a model folder written by propscan train "
+                            f"({type(e).__name__}: {e})") from None
+    if config.tune_folds < 2:
+        raise TrainingError(f"{model_dir}: trained with --tune-folds {config.tune_folds}: nothing to retune")
     config.encoder = default_encoder()
+    if reference_texts is not None:
+        check_reference(reference_texts, load_tokenizer(Path(config.encoder) / "tokenizer.json"))
     for k in range(config.tune_folds):
         if not (work / f"fold{k + 1}" / "config.json").exists():
             raise TrainingError(f"{work}: fold {k + 1} is missing; retune needs the --work folder of the "

@@ -32,11 +32,13 @@ def read_reference(path: Path) -> list[str]:
     """Texts of a reference corpus: a folder of .txt files, or a TSV with a `Text` column
     (consecutive rows joined, DOC_SENTENCES at a time)."""
     path = Path(path)
-    if path.is_dir():
+    if path.is_file() and path.suffix == ".txt":
+        texts = [path.read_text(encoding="utf-8", errors="replace")]
+    elif path.is_dir():
         texts = [p.read_text(encoding="utf-8", errors="replace") for p in sorted(path.glob("*.txt"))]
     elif path.is_file():
         try:
-            with path.open(encoding="utf-8", newline="") as f:
+            with path.open(encoding="utf-8", errors="strict", newline="") as f:
                 rows = [r.get("Text") or "" for r in csv.DictReader(f, delimiter="\t")]
         except (UnicodeDecodeError, csv.Error) as e:
             raise TrainingError(f"{path}: unreadable reference TSV ({e}); give a UTF-8 TSV with a Text column "
@@ -48,6 +50,17 @@ def read_reference(path: Path) -> list[str]:
     if not texts:
         raise TrainingError(f"{path}: no reference text (a folder of .txt files, or a TSV with a Text column)")
     return texts
+
+
+MIN_PIECES = 100 * MIN_TAIL   # of reference text: enough to read a pass rate of 1 in 1,000
+
+
+def check_reference(texts: list[str], tokenizer) -> None:
+    """Stop early when the reference text is too short to read pass rates from."""
+    n = sum(len(e.ids) for e in tokenizer.encode_batch(texts, add_special_tokens=False))
+    if n < MIN_PIECES:
+        raise TrainingError(f"reference text of {n} word pieces is too short: give at least {MIN_PIECES} "
+                            "(the CheckThat! train.tsv has about 500,000)")
 
 
 def channel_scores(model_dir: Path, texts: Iterable[str]) -> np.ndarray:
@@ -75,7 +88,7 @@ def matching_shifts(fold_scores: np.ndarray, final_scores: np.ndarray, threshold
     shifts = []
     for k, t in enumerate(thresholds):
         fold, final = fold_scores[:, k], final_scores[:, k]
-        rate = max(float(np.mean(fold >= t)), MIN_TAIL / len(fold))
+        rate = min(1.0, max(float(np.mean(fold >= t)), MIN_TAIL / len(fold)))
         q = 1.0 - rate
         shifts.append(round(float(_logit(np.quantile(fold, q)) - _logit(np.quantile(final, q))), 4))
     return shifts
@@ -86,15 +99,18 @@ def transfer_thresholds(fold_dirs: list[Path], final_dir: Path, reference: list[
     """The shipped tagger's per-technique shifts (see the module docstring)."""
     from propscan.techniques import LABELS
 
+    from propscan.runtime import shift_channels
+
     fold = np.concatenate([channel_scores(d, reference) for d in fold_dirs])
     final = channel_scores(final_dir, reference)
-    final_tiled = np.tile(final, (len(fold_dirs), 1))   # same pieces, once per fold model
-    shifts = matching_shifts(fold, final_tiled, thresholds)
+    # the same pieces once per fold model, so that equal score lists give equal quantiles exactly
+    shifts = matching_shifts(fold, np.tile(final, (len(fold_dirs), 1)), thresholds)
     passes = lambda s, t: 1000 * float(np.mean(s >= t))
     log(f"threshold transfer on {len(reference)} reference texts ({len(final)} pieces): per 1,000 pieces above "
         "the threshold, fold taggers / shipped tagger before -> after its shift")
+    after_all = shift_channels(np.hstack([np.zeros((len(final), 1)), final]), shifts)[:, 1:]
     for k, (t, b) in enumerate(zip(thresholds, shifts)):
-        after = 1 / (1 + np.exp(-(_logit(final[:, k]) + b)))
+        after = after_all[:, k]
         log(f"  {LABELS[k][:28]:28s} at {t:.2f}: {passes(fold[:, k], t):6.2f} / {passes(final[:, k], t):6.2f} -> "
             f"{passes(after, t):6.2f} (shift {b:+.2f})")
     return shifts

@@ -36,6 +36,16 @@ def load_oof(path: Path) -> dict[str, dict[str, np.ndarray]]:
     return out
 
 
+FAIR = (0.6, 1.6)   # predicted / annotated spans of a technique that count as "shaped like theirs"
+
+
+def _fair_best(results: list, n_gold: int, score=lambda r: r[-1]):
+    """The result with the best F1 among those that predict FAIR times as many spans as the
+    annotators marked, or the best overall where none does. `score(r)` is r's metrics.Score."""
+    fair = [r for r in results if n_gold and FAIR[0] <= score(r).n_pred / n_gold <= FAIR[1]]
+    return max(fair or results, key=lambda r: score(r).f1)
+
+
 def _gold(corpus: Corpus, ids) -> dict[str, list[tuple[int, int, str]]]:
     ids = set(ids)
     gold: dict[str, list] = {i: [] for i in ids}
@@ -89,8 +99,7 @@ def tune_technique_decoding(oof, corpus: Corpus, log: Log = print) -> list[Techn
             pred = {aid: _spans_of(corpus.articles[aid].text, d["offsets"], d["scores"], k, cfg)
                     for aid, d in oof.items()}
             results.append((cfg, metrics.span_identification(pred, gold)))
-        fair = [r for r in results if n_gold and 0.6 <= r[1].n_pred / n_gold <= 1.6]
-        cfg, score = max(fair or results, key=lambda r: r[1].f1)
+        cfg, score = _fair_best(results, n_gold)
         log(f"  {label}: F1 {score.f1:.3f} (P {score.precision:.3f} R {score.recall:.3f}), "
             f"{score.n_pred} spans for {n_gold} gold, {cfg}")
         chosen.append(cfg)
@@ -245,7 +254,7 @@ def tune_repetition(oof, corpus: Corpus, kept: dict, texts_for_df: list[str], lo
             if folds[a] == f:
                 z = np.stack([o.features for o in occ[a]]) @ model.coef if occ[a] else np.zeros(0)
                 scored[a] = [(o.start, o.end, float(p)) for o, p in zip(occ[a], 1 / (1 + np.exp(-z)))]
-    spans = kept
+    spans = kept   # the instances the other techniques' tuning kept, Repetition's among them
     gold = {a: [(s, e) for s, e, t in rows if t == "Repetition"] for a, rows in gold_all.items()}
     n_gold = sum(len(v) for v in gold.values())
     results = []
@@ -256,8 +265,7 @@ def tune_repetition(oof, corpus: Corpus, kept: dict, texts_for_df: list[str], lo
                 for a in oof}
         results.append((mode, round(float(threshold), 2), metrics.span_identification(pred, gold)))
     # as for every technique: counted like the annotators' spans (0.6-1.6x), best F1 among those
-    fair = [r for r in results if n_gold and 0.6 <= r[2].n_pred / n_gold <= 1.6]
-    mode, threshold, score = max(fair or results, key=lambda r: r[2].f1)
+    mode, threshold, score = _fair_best(results, n_gold)
     log(f"Repetition: {mode} at {threshold}: out-of-fold F1 {score.f1:.3f} (P {score.precision:.3f} "
         f"R {score.recall:.3f}), {score.n_pred} spans for {n_gold} gold")
     model = rep.fit([np.stack([o.features for o in occ[a]]) for a in every], [ys[a] for a in every], df, n_docs)
@@ -346,7 +354,7 @@ def both_sources(channels: InstanceConfig, channel_kept: dict, spans: InstanceCo
     merged (propscan.instances.merge_sources), whichever has the best out-of-fold F1 of that
     technique among those counted 0.6-1.6 times the annotators' spans (the rule of
     tune_technique_decoding)."""
-    from propscan.instances import merge_sources
+    from propscan.instances import merge_sources, select_sources
 
     aids = sorted(set(channel_kept) | set(span_kept))
     merged = {a: merge_sources(channel_kept.get(a, []), span_kept.get(a, [])) for a in aids}
@@ -359,13 +367,10 @@ def both_sources(channels: InstanceConfig, channel_kept: dict, spans: InstanceCo
         results = [(name, metrics.span_identification(
             {a: [(s, e) for s, e, kk, _ in rows.get(a, []) if kk == k] for a in aids}, gold))
             for name, rows in options.items()]
-        fair = [r for r in results if n_gold and 0.6 <= r[1].n_pred / n_gold <= 1.6]
-        modes.append(max(fair or results, key=lambda r: r[1].f1)[0])
+        modes.append(_fair_best(results, n_gold)[0])
     log("both sources, per technique: " + ", ".join(f"{LABELS[k][:12]} {m}" for k, m in enumerate(modes)))
     cfg = replace(channels, source="both", spans=spans, sources=modes)
-    kept = {a: merge_sources([r for r in channel_kept.get(a, []) if modes[r[2]] != "spans"],
-                             [r for r in span_kept.get(a, []) if modes[r[2]] != "channels"]) for a in aids}
-    return cfg, kept
+    return cfg, {a: select_sources(channel_kept.get(a, []), span_kept.get(a, []), modes) for a in aids}
 
 
 def kept_full_task(kept: dict, corpus: Corpus) -> float:

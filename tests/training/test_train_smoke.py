@@ -22,7 +22,7 @@ def test_train_six_articles_one_step_with_two_tuning_folds_gives_a_loadable_mode
     held.write_text(f"# held out\n{first}\n", encoding="utf-8")
     reference = tmp_path / "reference"
     reference.mkdir()
-    (reference / "a.txt").write_text("The council will vote on the new school budget next week. " * 5, encoding="utf-8")
+    (reference / "a.txt").write_text("The council will vote on the new school budget next week. " * 120, encoding="utf-8")
     res = run_propscan("train", train_dir, "-o", out, "--max-articles", "6", "--max-steps", "1",
                        "--tune-folds", "2", "--holdout", held, "--reference", reference,
                        "--work", tmp_path / "work", timeout=1500)
@@ -86,6 +86,9 @@ def test_retune_rewrites_the_tuned_entries_of_a_model_from_its_runs_folds(train_
                        "--tune-folds", "2", "--work", work, timeout=1500)
     assert res.rc == 0, res.err[-3000:]
     before = json.loads((out / "config.json").read_text(encoding="utf-8"))
+    # spoil what retune must choose again, so that a retune that wrote nothing would fail
+    spoiled = {**before, "techniques": {"source": "channels"}, "decode": {"high": 0.99, "low": 0.98}}
+    (out / "config.json").write_text(json.dumps(spoiled), encoding="utf-8")
     script = Path(__file__).resolve().parents[2] / "scripts" / "retune.py"
     run = lambda *args: subprocess.run([sys.executable, script, *map(str, args)], capture_output=True,  # noqa: E731
                                        text=True, timeout=900)
@@ -99,3 +102,14 @@ def test_retune_rewrites_the_tuned_entries_of_a_model_from_its_runs_folds(train_
     res = run(out, "--work", tmp_path / "nowhere", "--train", train_dir)
     assert res.returncode == 2 and "Traceback" not in res.stderr
     assert "fold 1 is missing" in res.stderr
+    # folds rebuilt from other articles would score articles with models trained on them
+    held = tmp_path / "held.txt"
+    held.write_text(sorted(p.stem[len("article"):] for p in (train_dir / "articles").glob("*.txt"))[0] + "\n",
+                    encoding="utf-8")
+    res = run(out, "--work", work, "--train", train_dir, "--holdout", held)
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert "its fold models were trained on other articles" in res.stderr
+    del after["training"]
+    (out / "config.json").write_text(json.dumps(after), encoding="utf-8")
+    res = run(out, "--work", work, "--train", train_dir)
+    assert res.returncode == 2 and "Traceback" not in res.stderr and "not a model folder written by propscan train" in res.stderr

@@ -97,3 +97,52 @@ def test_reference_text_from_a_tsv_or_a_folder_and_one_line_errors(tmp_path):
     bad.write_bytes(b"Text\n\xff\xfe\x00binary\n")
     with pytest.raises(TrainingError, match="unreadable reference TSV"):
         read_reference(bad)
+
+
+def test_the_shift_is_written_for_the_channels_source_and_not_for_spans(tmp_path):
+    from propscan.training.train import TrainConfig, _write_tuned
+
+    folds = tmp_path / "work"
+    for k in (1, 2):
+        shutil.copytree(DEFAULT_MODEL_DIR, folds / f"fold{k}")
+    out = tmp_path / "model"
+    shutil.copytree(DEFAULT_MODEL_DIR, out)
+    shipped = json.loads((DEFAULT_MODEL_DIR / "config.json").read_text(encoding="utf-8"))
+    settings = {k: v for k, v in shipped.items() if k not in ("training", "channel_shift")}
+    config = TrainConfig(encoder="encoder", tune_folds=2)
+    texts = ["They are destroying our great nation, and only a fool would trust them. " * 20] * 10
+    logs = []
+    _write_tuned(out, dict(settings), config, None, folds, texts, logs.append)
+    written = json.loads((out / "config.json").read_text(encoding="utf-8"))
+    assert len(written["channel_shift"]) == N and all(abs(b) < 1e-6 for b in written["channel_shift"])
+    assert any("threshold transfer" in m for m in logs)
+    spans_only = {**settings, "techniques": {**settings["techniques"], "source": "spans", "spans": None,
+                                             "sources": None}}
+    logs = []
+    _write_tuned(out, spans_only, config, None, folds, texts, logs.append)
+    assert "channel_shift" not in json.loads((out / "config.json").read_text(encoding="utf-8"))
+    assert any("--reference not used" in m for m in logs)
+
+
+def test_a_reference_too_short_to_read_rates_from_stops_before_training():
+    from propscan.tokens import load_tokenizer
+    from propscan.training.transfer import check_reference
+
+    tokenizer = load_tokenizer(DEFAULT_MODEL_DIR / "tokenizer.json")
+    with pytest.raises(TrainingError, match="too short"):
+        check_reference(["A few words."], tokenizer)
+    check_reference(["Word after word in a long text. " * 200], tokenizer)
+
+
+def test_a_model_config_with_a_shift_of_the_wrong_length_or_a_broken_source_is_one_line(tmp_path):
+    from propscan.analyzer import Analyzer
+    from propscan.errors import ModelError
+
+    with pytest.raises(ModelError, match="channel_shift has 5 values"):
+        Model(DEFAULT_MODEL_DIR, overrides={"channel_shift": [1.0] * 5})
+    shipped = json.loads((DEFAULT_MODEL_DIR / "config.json").read_text(encoding="utf-8"))
+    for broken, message in (({"source": "everything"}, "unknown instance source"),
+                            ({"source": "both", "spans": None}, "needs the"),
+                            ({"sources": ["both"] * 3}, "sources must name")):
+        with pytest.raises(ModelError, match=message):
+            Analyzer(DEFAULT_MODEL_DIR, overrides={"techniques": {**shipped["techniques"], **broken}})
