@@ -104,7 +104,7 @@ def decode(text: str, offsets: np.ndarray, probs: np.ndarray, cfg: DecodeConfig)
             continue
         start, end = widen(text, int(offsets[a, 0]), int(offsets[b, 1]))
         conf = float(probs[a:b + 1].mean())
-        parts = _split_lines(text, start, end) if cfg.split_lines and "\n" in text[start:end] \
+        parts = line_parts(text, start, end) if cfg.split_lines and "\n" in text[start:end] \
             else [(start, end)]
         for part_start, part_end in (trim(text, *part) for part in parts):
             if part_end <= part_start:
@@ -118,7 +118,8 @@ def decode(text: str, offsets: np.ndarray, probs: np.ndarray, cfg: DecodeConfig)
     return spans
 
 
-def _split_lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
+def line_parts(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The non-blank lines of [start, end), stripped: gold spans almost never cross a line break."""
     out = []
     pos = start
     for line in text[start:end].split("\n"):

@@ -34,7 +34,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from propscan.decoding import _split_lines, trim, widen
+from propscan.decoding import line_parts, trim, widen
 from propscan.tokens import piece_range
 
 
@@ -115,7 +115,7 @@ def candidates(text: str, offsets: np.ndarray, scores: np.ndarray, configs: list
         spans: list[list[int]] = []
         for a, b in _runs(inside, begin, cfg):
             start, end = widen(text, int(offsets[a, 0]), int(offsets[b, 1]))
-            parts = _split_lines(text, start, end) if "\n" in text[start:end] else [(start, end)]
+            parts = line_parts(text, start, end) if "\n" in text[start:end] else [(start, end)]
             for ps, pe in (trim(text, *part) for part in parts):
                 if spans and ps < spans[-1][1]:
                     # widening to whole words can make two runs meet inside one word
