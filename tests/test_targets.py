@@ -20,6 +20,11 @@ from propscan.targets_ranker import load_ranker
 EVAL = Path(__file__).parent / "data" / "targets_eval.tsv"
 
 
+def _annotated(train_dir) -> set[tuple[str, str, str, str]]:
+    """(article_id, technique, start, end) of every annotated span of the training split."""
+    return {tuple(r.split("\t")) for r in (train_dir / "labels.tsv").read_text(encoding="utf-8").splitlines()[1:]}
+
+
 @pytest.fixture(scope="module")
 def finder():
     return TargetFinder()
@@ -35,8 +40,7 @@ def test_hand_labelled_set_has_60_targeted_spans_inside_training_articles(train_
     rows = [line.split("\t") for line in EVAL.read_text(encoding="utf-8").splitlines()[1:]]
     assert len(rows) >= 60
     assert sum(r[4] != "none" for r in rows) >= 60
-    gold = {tuple(r.split("\t"))
-            for r in (train_dir / "labels.tsv").read_text(encoding="utf-8").splitlines()[1:]}
+    gold = _annotated(train_dir)
     for aid, start, end, technique, target in rows:
         assert (aid, technique, start, end) in gold, (aid, start, end)
         assert len(target) < 80
@@ -125,8 +129,7 @@ def test_the_fresh_set_holds_120_gold_spans_from_articles_never_used_for_targets
     assert len(rows) >= 120
     old = {line.split("\t")[0] for line in EVAL.read_text(encoding="utf-8").splitlines()[1:]}
     assert not {r[0] for r in rows} & old
-    gold = {tuple(r.split("\t"))
-            for r in (train_dir / "labels.tsv").read_text(encoding="utf-8").splitlines()[1:]}
+    gold = _annotated(train_dir)
     for aid, start, end, technique, target in rows:
         assert (aid, technique, start, end) in gold, (aid, start, end)
 
@@ -211,18 +214,23 @@ def _rows(path):
             if line and not line.startswith("#")]
 
 
-def test_the_second_fresh_set_lists_its_articles_and_shares_none_with_the_other_sets(train_dir):
-    rows = _rows(FRESH2)
+def _check_fresh_set(path: Path, others: tuple[Path, ...], train_dir) -> None:
+    """At least 120 gold spans, each with a target, from articles in none of `others`, and the
+    header lists exactly its articles."""
+    rows = _rows(path)
     assert len(rows) >= 120
     ids = {r[0] for r in rows}
-    assert not ids & ({r[0] for r in _rows(EVAL)} | {r[0] for r in _rows(FRESH)})
-    header = " ".join(line for line in FRESH2.read_text(encoding="utf-8").splitlines() if line.startswith("#"))
+    assert not ids & set().union(*({r[0] for r in _rows(p)} for p in others))
+    header = " ".join(line for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("#"))
     assert ids == {w for w in header.split() if w.isdigit() and len(w) == 9}   # the ids it lists
-    gold = {tuple(r.split("\t"))
-            for r in (train_dir / "labels.tsv").read_text(encoding="utf-8").splitlines()[1:]}
+    gold = _annotated(train_dir)
     for aid, start, end, technique, target in rows:
         assert (aid, technique, start, end) in gold, (aid, start, end)
         assert target and len(target) < 80
+
+
+def test_the_second_fresh_set_lists_its_articles_and_shares_none_with_the_other_sets(train_dir):
+    _check_fresh_set(FRESH2, (EVAL, FRESH), train_dir)
 
 
 def test_targets_keep_to_their_held_out_figure_on_the_second_fresh_set(finder, train_dir):
@@ -241,17 +249,7 @@ VOICE = Path(__file__).parent / "data" / "voice_eval.tsv"
 
 
 def test_the_third_fresh_set_lists_its_articles_and_shares_none_with_the_other_sets(train_dir):
-    rows = _rows(FRESH3)
-    assert len(rows) >= 120
-    ids = {r[0] for r in rows}
-    assert not ids & set().union(*({r[0] for r in _rows(p)} for p in (EVAL, FRESH, FRESH2, VOICE)))
-    header = " ".join(line for line in FRESH3.read_text(encoding="utf-8").splitlines() if line.startswith("#"))
-    assert ids == {w for w in header.split() if w.isdigit() and len(w) == 9}
-    gold = {tuple(r.split("\t"))
-            for r in (train_dir / "labels.tsv").read_text(encoding="utf-8").splitlines()[1:]}
-    for aid, start, end, technique, target in rows:
-        assert (aid, technique, start, end) in gold, (aid, start, end)
-        assert target and len(target) < 80
+    _check_fresh_set(FRESH3, (EVAL, FRESH, FRESH2, VOICE), train_dir)
 
 
 def test_targets_keep_to_their_held_out_figure_on_the_third_fresh_set(finder, train_dir):
