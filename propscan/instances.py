@@ -182,7 +182,7 @@ class InstanceConfig:
         decode = [TechniqueDecode(**d) for d in data.get("decode", [])] or [TechniqueDecode()] * n
         cal = data.get("calibrator")
         return cls(decode, Calibrator(**cal) if cal else None, dict(data.get("repetition", {})),
-                   data.get("source", "channels"), data.get("span_decode"), float(data.get("second", 1.01)),
+                   source, data.get("span_decode"), float(data.get("second", 1.01)),
                    float(data.get("tagger_weight", 0.0)),
                    cls.from_dict(data["spans"], n) if data.get("spans") else None,
                    list(data["sources"]) if data.get("sources") else None)

@@ -74,12 +74,17 @@ def check_model_dir(path: Path) -> Path:
     return require_files(path, REQUIRED, what="model", train="propscan train", env="PROPSCAN_MODEL")
 
 
+def logits(p) -> np.ndarray:
+    """log(p / (1 - p)) elementwise, p clipped to [1e-6, 1 - 1e-6]."""
+    p = np.clip(np.asarray(p, dtype=np.float64), 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
+
+
 def shift_channels(scores: np.ndarray, shift: list[float]) -> np.ndarray:
     """Per-technique logit shifts applied to the inside channels (1..n) of [pieces, channels] scores."""
     n = len(shift)
     out = scores.astype(np.float64, copy=True)
-    inside = np.clip(out[:, 1:1 + n], 1e-6, 1 - 1e-6)
-    out[:, 1:1 + n] = 1.0 / (1.0 + np.exp(-(np.log(inside / (1 - inside)) + np.asarray(shift))))
+    out[:, 1:1 + n] = 1.0 / (1.0 + np.exp(-(logits(out[:, 1:1 + n]) + np.asarray(shift))))
     return out.astype(scores.dtype, copy=False)
 
 

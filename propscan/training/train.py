@@ -230,13 +230,12 @@ def train(train_dir: Path, out_dir: Path, dev_dir: Path | None = None, config: T
     (default: a folder that is removed at the end); a run interrupted after a fold resumes from it."""
     import tempfile
 
-    from propscan.training.transfer import check_reference, read_reference
+    from propscan.training.transfer import load_reference
 
-    reference_texts = read_reference(reference) if reference is not None else None
     config = config or TrainConfig()
     config.encoder = config.encoder or default_encoder()
-    if reference_texts is not None:   # before hours of training, not after
-        check_reference(reference_texts, load_tokenizer(Path(config.encoder) / "tokenizer.json"))
+    # before hours of training, not after
+    reference_texts = load_reference(reference, config.encoder) if reference is not None else None
     torch.set_num_threads(config.threads)
     t0 = time.time()
     bf16 = resolve_precision(config, log)
@@ -310,9 +309,8 @@ def retune(model_dir: Path, work: Path, train_dir: Path, holdout: Path | None = 
     out-of-fold scores of `work`, the Repetition detector, the threshold transfer) for a model
     folder whose networks that same run fitted: what a change to decoding or tuning needs,
     without refitting the networks. Rewrites the folder's config.json and repetition.npz."""
-    from propscan.training.transfer import check_reference, read_reference
+    from propscan.training.transfer import load_reference
 
-    reference_texts = read_reference(reference) if reference is not None else None
     model_dir, work = Path(model_dir), Path(work)
     try:
         settings = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
@@ -325,8 +323,7 @@ def retune(model_dir: Path, work: Path, train_dir: Path, holdout: Path | None = 
     if config.tune_folds < 2:
         raise TrainingError(f"{model_dir}: trained with --tune-folds {config.tune_folds}: nothing to retune")
     config.encoder = default_encoder()
-    if reference_texts is not None:
-        check_reference(reference_texts, load_tokenizer(Path(config.encoder) / "tokenizer.json"))
+    reference_texts = load_reference(reference, config.encoder) if reference is not None else None
     for k in range(config.tune_folds):
         if not (work / f"fold{k + 1}" / "config.json").exists():
             raise TrainingError(f"{work}: fold {k + 1} is missing; retune needs the --work folder of the "

@@ -23,9 +23,21 @@ from typing import Callable, Iterable
 import numpy as np
 
 from propscan.errors import TrainingError
+from propscan.runtime import logits, shift_channels
 
 MIN_TAIL = 10            # pieces: where fewer pass the threshold, match this far into the tail instead
+MIN_PIECES = 100 * MIN_TAIL   # of reference text: enough to read a pass rate of 1 in 1,000
 DOC_SENTENCES = 25       # sentences of a TSV reference joined into one text (a tagger window or two)
+
+
+def load_reference(path: Path, encoder: str | Path) -> list[str]:
+    """The reference texts of `path` (read_reference), checked long enough with the encoder's
+    tokenizer (check_reference): what train and retune need before any work is done."""
+    from propscan.tokens import load_tokenizer
+
+    texts = read_reference(path)
+    check_reference(texts, load_tokenizer(Path(encoder) / "tokenizer.json"))
+    return texts
 
 
 def read_reference(path: Path) -> list[str]:
@@ -52,9 +64,6 @@ def read_reference(path: Path) -> list[str]:
     return texts
 
 
-MIN_PIECES = 100 * MIN_TAIL   # of reference text: enough to read a pass rate of 1 in 1,000
-
-
 def check_reference(texts: list[str], tokenizer) -> None:
     """Stop early when the reference text is too short to read pass rates from."""
     n = sum(len(e.ids) for e in tokenizer.encode_batch(texts, add_special_tokens=False))
@@ -76,11 +85,6 @@ def channel_scores(model_dir: Path, texts: Iterable[str]) -> np.ndarray:
     return np.concatenate(rows).astype(np.float64)
 
 
-def _logit(p: np.ndarray | float) -> np.ndarray:
-    p = np.clip(p, 1e-6, 1 - 1e-6)
-    return np.log(p / (1 - p))
-
-
 def matching_shifts(fold_scores: np.ndarray, final_scores: np.ndarray, thresholds: list[float]) -> list[float]:
     """Per technique, the logit shift b such that sigmoid(logit(final) + b) passes the threshold
     as often as the fold taggers' scores (pooled) do; matched MIN_TAIL pieces into the tail where
@@ -90,7 +94,7 @@ def matching_shifts(fold_scores: np.ndarray, final_scores: np.ndarray, threshold
         fold, final = fold_scores[:, k], final_scores[:, k]
         rate = min(1.0, max(float(np.mean(fold >= t)), MIN_TAIL / len(fold)))
         q = 1.0 - rate
-        shifts.append(round(float(_logit(np.quantile(fold, q)) - _logit(np.quantile(final, q))), 4))
+        shifts.append(round(float(logits(np.quantile(fold, q)) - logits(np.quantile(final, q))), 4))
     return shifts
 
 
@@ -99,8 +103,6 @@ def transfer_thresholds(fold_dirs: list[Path], final_dir: Path, reference: list[
     """The shipped tagger's per-technique shifts (see the module docstring)."""
     from propscan.techniques import LABELS
 
-    from propscan.runtime import shift_channels
-
     fold = np.concatenate([channel_scores(d, reference) for d in fold_dirs])
     final = channel_scores(final_dir, reference)
     # the same pieces once per fold model, so that equal score lists give equal quantiles exactly
@@ -108,9 +110,8 @@ def transfer_thresholds(fold_dirs: list[Path], final_dir: Path, reference: list[
     passes = lambda s, t: 1000 * float(np.mean(s >= t))
     log(f"threshold transfer on {len(reference)} reference texts ({len(final)} pieces): per 1,000 pieces above "
         "the threshold, fold taggers / shipped tagger before -> after its shift")
-    after_all = shift_channels(np.hstack([np.zeros((len(final), 1)), final]), shifts)[:, 1:]
+    after = shift_channels(np.hstack([np.zeros((len(final), 1)), final]), shifts)[:, 1:]
     for k, (t, b) in enumerate(zip(thresholds, shifts)):
-        after = after_all[:, k]
         log(f"  {LABELS[k][:28]:28s} at {t:.2f}: {passes(fold[:, k], t):6.2f} / {passes(final[:, k], t):6.2f} -> "
-            f"{passes(after, t):6.2f} (shift {b:+.2f})")
+            f"{passes(after[:, k], t):6.2f} (shift {b:+.2f})")
     return shifts

@@ -39,11 +39,18 @@ def load_oof(path: Path) -> dict[str, dict[str, np.ndarray]]:
 FAIR = (0.6, 1.6)   # predicted / annotated spans of a technique that count as "shaped like theirs"
 
 
-def _fair_best(results: list, n_gold: int, score=lambda r: r[-1]):
+def _fair_best(results: list, n_gold: int):
     """The result with the best F1 among those that predict FAIR times as many spans as the
-    annotators marked, or the best overall where none does. `score(r)` is r's metrics.Score."""
-    fair = [r for r in results if n_gold and FAIR[0] <= score(r).n_pred / n_gold <= FAIR[1]]
-    return max(fair or results, key=lambda r: score(r).f1)
+    annotators marked, or the best overall where none does. Each result ends with its
+    metrics.Score."""
+    fair = [r for r in results if n_gold and FAIR[0] <= r[-1].n_pred / n_gold <= FAIR[1]]
+    return max(fair or results, key=lambda r: r[-1].f1)
+
+
+def any_span(d: dict, share: float) -> np.ndarray:
+    """An article's out-of-fold any-span probabilities averaged with the word-level tagger's at
+    `share`, as runtime.Model.piece_scores averages the shipped model's."""
+    return (1 - share) * d["scores"][:, 0] + share * d["lexical"]
 
 
 def _gold(corpus: Corpus, ids) -> dict[str, list[tuple[int, int, str]]]:
@@ -61,7 +68,7 @@ def tune_span_decoding(oof, corpus: Corpus, log: Log = print, shares=(0.0, 0.15,
     gold = {aid: [(s, e) for s, e, _ in rows] for aid, rows in _gold(corpus, oof).items()}
     best = None
     for a in shares:
-        probs = {aid: (1 - a) * d["scores"][:, 0] + a * d["lexical"] for aid, d in oof.items()}
+        probs = {aid: any_span(d, a) for aid, d in oof.items()}
         for high, frac, gap, split in itertools.product(np.arange(0.2, 0.651, 0.05), (0.6, 0.8, 1.0),
                                                         (0, 4, 16), (True, False)):
             cfg = DecodeConfig(high=round(float(high), 3), low=round(float(high * frac), 3), max_gap=gap,
@@ -254,13 +261,12 @@ def tune_repetition(oof, corpus: Corpus, kept: dict, texts_for_df: list[str], lo
             if folds[a] == f:
                 z = np.stack([o.features for o in occ[a]]) @ model.coef if occ[a] else np.zeros(0)
                 scored[a] = [(o.start, o.end, float(p)) for o, p in zip(occ[a], 1 / (1 + np.exp(-z)))]
-    spans = kept   # the instances the other techniques' tuning kept, Repetition's among them
     gold = {a: [(s, e) for s, e, t in rows if t == "Repetition"] for a, rows in gold_all.items()}
     n_gold = sum(len(v) for v in gold.values())
     results = []
     for mode, threshold in [("tagger", 1.0)] + [(m, t) for m in ("union", "detector")
                                                 for t in (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6)]:
-        pred = {a: [(s, e) for s, e, k, _ in rep.combine(spans.get(a, []), scored.get(a, []), REPETITION,
+        pred = {a: [(s, e) for s, e, k, _ in rep.combine(kept.get(a, []), scored.get(a, []), REPETITION,
                                                           float(threshold), mode) if k == REPETITION]
                 for a in oof}
         results.append((mode, round(float(threshold), 2), metrics.span_identification(pred, gold)))
@@ -310,7 +316,7 @@ def tune_span_instances(oof, corpus: Corpus, lexicals: dict, log: Log = print) -
     best = None
     # the tagger's share in naming techniques: first 0 or an even vote, refined below
     for w, a in itertools.product((0.0, 0.5) if has_channels else (0.0,), (0.15, 0.3)):
-        probs = {aid: (1 - a) * d["scores"][:, 0] + a * d["lexical"] for aid, d in oof.items()}
+        probs = {aid: any_span(d, a) for aid, d in oof.items()}
         for high, frac, gap, split in itertools.product((0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6), (0.7, 1.0),
                                                         (0, 2), (True,)):
             cfg = DecodeConfig(high=high, low=round(high * frac, 3), max_gap=gap, split_lines=split)
@@ -385,6 +391,6 @@ def with_lexical_share(oof, share: float):
     out = {}
     for aid, d in oof.items():
         scores = d["scores"].copy()
-        scores[:, 0] = (1 - share) * scores[:, 0] + share * d["lexical"]
+        scores[:, 0] = any_span(d, share)
         out[aid] = {**d, "scores": scores}
     return out
