@@ -17,7 +17,7 @@ data. Within one technique:
 - a run is cut where the "a span of k begins here" output reaches `begin`, so two instances
   that touch (a list of slogans, the same word said twice) stay two spans;
 - spans are widened to whole words, lose edge punctuation (decoding.trim) and never cross a
-  line break (PTC spans almost never do).
+  line break or run from one quotation into the next (decoding.parts: PTC spans almost never do).
 
 "both": per technique, the instances of one source or of both (`sources`, chosen out of fold),
 merged: where two of one technique overlap, the more confident stays (`merge_sources`).
@@ -34,7 +34,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from propscan.decoding import line_parts, trim, widen
+from propscan.decoding import parts, trim, widen
 from propscan.tokens import piece_range
 
 
@@ -115,8 +115,7 @@ def candidates(text: str, offsets: np.ndarray, scores: np.ndarray, configs: list
         spans: list[list[int]] = []
         for a, b in _runs(inside, begin, cfg):
             start, end = widen(text, int(offsets[a, 0]), int(offsets[b, 1]))
-            parts = line_parts(text, start, end) if "\n" in text[start:end] else [(start, end)]
-            for ps, pe in (trim(text, *part) for part in parts):
+            for ps, pe in (trim(text, *part) for part in parts(text, start, end)):
                 if spans and ps < spans[-1][1]:
                     # widening to whole words can make two runs meet inside one word
                     spans[-1][1] = max(spans[-1][1], pe)

@@ -32,7 +32,11 @@ my myself no nor not now of off on once only or other our ours ourselves out ove
 so some such than that the their theirs them themselves then there these they this those through to
 too under until up very was we were what when where which while who whom why will with would you your
 yours yourself yourselves said says say also one two new like get got us s t re ve ll d m mr mrs ms
+among across toward towards within upon behind beyond despite per via amid around near since onto
+throughout along inside besides unless whether though although yet thus however even still
 """.split())
+# (the last two lines: no annotated Repetition span of the fit split starts or ends with one, and a
+# phrase ending with one, such as "finest among", is a fragment, not what the article repeats)
 
 FEATURES = ("bias", "n_words", "log_count", "count_ge3", "log_df", "stop_share", "capitalised",
             "first_occurrence", "log_gap", "logit_repetition", "logit_any", "logit_loaded", "chars")

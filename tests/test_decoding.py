@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from propscan.decoding import DecodeConfig, decode
+from propscan.decoding import NEVER_LAST, DecodeConfig, decode
 from propscan.tokens import pieces
 from tests.strategies import texts
 
@@ -51,6 +51,8 @@ def check_invariants(text, spans, cfg):
         assert body == body.strip() and body.strip(), repr(body)
         if cfg.split_lines:
             assert "\n" not in body
+        words = body.split()
+        assert len(words) < 2 or words[-1].lower() not in NEVER_LAST, repr(body)
         assert 0.0 <= conf <= 1.0
 
 
@@ -80,8 +82,26 @@ def test_every_confident_word_piece_ends_up_inside_a_span(tokenizer, text, seed)
     probs = np.random.default_rng(seed).random(len(p))
     spans = decode(text, p.offsets, probs, cfg)
     for (s, e), pr in zip(p.offsets.tolist(), probs):
-        if pr >= cfg.high and any(c.isalnum() for c in text[s:e]):
+        if pr >= cfg.high and any(c.isalnum() for c in text[s:e]) and not between_quotations(text, s, e) \
+                and word_at(text, s, e).lower() not in NEVER_LAST:   # may end a span: trimmed there
             assert any(a <= s and e <= b for a, b, _ in spans), (text[s:e], spans)
+
+
+def word_at(text: str, s: int, e: int) -> str:
+    while s > 0 and is_word_char(text[s - 1]):
+        s -= 1
+    while e < len(text) and is_word_char(text[e]):
+        e += 1
+    return text[s:e]
+
+
+def between_quotations(text: str, s: int, e: int) -> bool:
+    """Whether text[s:e] is the "and"/"or" (or part of it) that joins two quotations, which no
+    span keeps: `"X" and "Y"` is two spans."""
+    import re
+
+    return any(m.start() <= s and e <= m.end()
+               for m in re.finditer(r'["”]\s*,?\s*(?:(?:and|or)\s+)?["“]', text))
 
 
 @pytest.mark.parametrize("text, span", [
@@ -177,6 +197,30 @@ def test_spans_are_cut_at_line_breaks_and_trimmed(tokenizer):
     assert [text[s:e] for s, e, _ in spans] == ["Greedy outsiders", "and corporate vultures"]
     spans = decode(text, p.offsets, np.full(len(p), 0.9), DecodeConfig(split_lines=False))
     assert [text[s:e] for s, e, _ in spans] == [text]
+
+
+@pytest.mark.parametrize("text, want", [
+    ('as "greedy outsiders" and "corporate vultures" who', ['as "greedy outsiders"', '"corporate vultures"']),
+    ("“lies”, “damned lies” or “statistics”", ["“lies”", "“damned lies”", "“statistics”"]),
+    ('called it "law and order" and moved on', ['called it "law and order" and moved on']),
+])
+def test_two_quotations_are_two_spans_and_one_quotation_stays_whole(tokenizer, text, want):
+    # annotators mark each quoted slur on its own (5 of 5,042 gold spans of the fit split run on)
+    p = pieces(tokenizer, text)
+    for cfg in (DecodeConfig(split_lines=True, max_gap=0), DecodeConfig(split_lines=False, max_gap=0)):
+        spans = decode(text, p.offsets, np.full(len(p), 0.9), cfg)
+        assert [text[s:e] for s, e, _ in spans] == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("They are corrupt crooks who", "They are corrupt crooks"),
+    ("a disaster for the town and the", "a disaster for the town"),
+    ("the", "the"),
+])
+def test_a_span_never_ends_with_a_word_no_annotated_span_ends_with(tokenizer, text, want):
+    p = pieces(tokenizer, text)
+    spans = decode(text, p.offsets, np.full(len(p), 0.9), DecodeConfig())
+    assert [text[s:e] for s, e, _ in spans] == [want]
 
 
 def test_a_short_gap_is_bridged_and_a_long_one_is_not(tokenizer):

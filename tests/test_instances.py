@@ -12,12 +12,13 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from propscan.decoding import NEVER_LAST
 from propscan.instances import (Calibrator, InstanceConfig, TechniqueDecode, candidates, instances, merge_sources,
                                  tagger_technique_probs)
 from propscan.techniques import LABELS
 from propscan.tokens import pieces
 from tests.strategies import texts
-from tests.test_decoding import splits_a_word
+from tests.test_decoding import between_quotations, splits_a_word, word_at
 
 N = len(LABELS)
 FIXTURE_OK = settings(suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None,
@@ -66,8 +67,9 @@ def test_every_piece_above_high_is_inside_an_instance_of_its_technique(tokenizer
     cfgs = [TechniqueDecode(high=0.7, low=0.5, max_gap=2, begin=1.01)] * N
     found = instances(text, p.offsets, scores, InstanceConfig(cfgs))
     for i, (s, e) in enumerate(p.offsets.tolist()):
-        if not any(c.isalnum() for c in text[s:e]):   # punctuation at a span's edge is trimmed
-            continue
+        if not any(c.isalnum() for c in text[s:e]) or between_quotations(text, s, e) \
+                or word_at(text, s, e).lower() in NEVER_LAST:
+            continue   # trimmed at a span's edge: punctuation, "and" in "X" and "Y", a final "who"
         for k in range(N):
             if scores[i, 1 + k] >= 0.7:
                 assert any(a <= s and e <= b for a, b, kk, _ in found if kk == k), (text[s:e], LABELS[k])
@@ -91,6 +93,17 @@ def test_two_techniques_on_the_same_words_both_come_back(tokenizer):
     found = instances(text, p.offsets, scores, InstanceConfig([TechniqueDecode()] * N))
     got = {(text[s:e], LABELS[k]) for s, e, k, _ in found}
     assert got == {("corrupt crooks", "Loaded_Language"), ("crooks", "Name_Calling,Labeling")}
+
+
+def test_two_quoted_slurs_are_two_instances(tokenizer):
+    text = 'She described them as "greedy outsiders" and "corporate vultures" who care nothing.'
+    p = pieces(tokenizer, text)
+    scores = np.zeros((len(p), 1 + 2 * N))
+    name = LABELS.index("Name_Calling,Labeling")
+    scores[pieces_of(p, text, '"greedy outsiders" and "corporate vultures"'), 1 + name] = 0.9
+    found = instances(text, p.offsets, scores, InstanceConfig([TechniqueDecode()] * N))
+    assert [text[s:e] for s, e, k, _ in found] == ['"greedy outsiders"', '"corporate vultures"']
+    assert {k for *_, k, _ in found} == {name}
 
 
 def test_a_begin_peak_splits_two_touching_instances_of_one_technique(tokenizer):

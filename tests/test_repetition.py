@@ -29,6 +29,14 @@ def test_a_phrase_said_once_or_only_stopwords_is_no_candidate():
     assert occ == []
 
 
+def test_a_phrase_never_starts_or_ends_with_a_preposition_or_linking_adverb():
+    text = ("They were the finest among us, and the finest among them fell.\n"
+            "Even so, even the mayor came.")
+    keys = {o.key for o in occurrences(text, {}, 1)}
+    assert "finest" in keys
+    assert not any(k.split()[0] in ("among", "even") or k.split()[-1] in ("among", "even") for k in keys), keys
+
+
 @settings(deadline=None, max_examples=80)
 @given(texts(max_size=80))
 def test_candidates_lie_in_the_text_repeat_their_key_and_never_overlap(text):

@@ -20,6 +20,7 @@ def train_cli(
     work: Optional[Path] = typer.Option(None, "--work", help="Keep the fold models here (a rerun resumes from them); default: a temporary folder."),
     precision: str = typer.Option("auto", "--precision", help="auto (bf16 autocast only where the CPU has AMX or AVX-512 BF16), bf16 or fp32."),
     seed: int = typer.Option(13, help="Random seed."),
+    version: Optional[str] = typer.Option(None, "--version", help="Model version written to config.json (default: propscan-minilm-DATE-seedSEED)."),
     tagger_epochs: int = typer.Option(4, help="Epochs for the span tagger."),
     classifier_epochs: int = typer.Option(3, help="Epochs for the technique classifier."),
     encoder: Optional[Path] = typer.Option(None, help="Pretrained encoder folder (default: the packaged MiniLM-L6)."),
@@ -40,5 +41,6 @@ def train_cli(
         output.mkdir(parents=True, exist_ok=True)
         (output / "cv.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
         return
-    report = train(train_dir, output, dev_dir, config, holdout=holdout, work=work, reference=reference)
+    report = train(train_dir, output, dev_dir, config, holdout=holdout, work=work, reference=reference,
+                   version=version)
     typer.echo(f"model written to {output} in {report.seconds:.0f}s")

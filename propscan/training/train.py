@@ -219,8 +219,9 @@ def tune_on_folds(corpus: Corpus, ids: list[str], work: Path, config: TrainConfi
 
 def train(train_dir: Path, out_dir: Path, dev_dir: Path | None = None, config: TrainConfig | None = None,
           log: Callable[[str], None] = print, holdout: Path | None = None, work: Path | None = None,
-          reference: Path | None = None) -> TrainReport:
-    """Fit, tune by cross-validation, and write a model folder.
+          reference: Path | None = None, version: str | None = None) -> TrainReport:
+    """Fit, tune by cross-validation, and write a model folder (its config's version `version`,
+    by default one made of the date and the seed).
 
     Articles listed in `holdout` are never seen. Decoding, calibration and the Repetition
     detector are chosen on out-of-fold scores of the rest (config.tune_folds fold models);
@@ -244,7 +245,7 @@ def train(train_dir: Path, out_dir: Path, dev_dir: Path | None = None, config: T
     held = read_ids(holdout)
     ids = _article_ids(corpus, config.max_articles, held)
     log(f"training on {len(ids)} articles from {train_dir}" + (f" ({len(held)} held out)" if held else ""))
-    settings = _base_settings(config, f"propscan-minilm-{time.strftime('%Y%m%d')}-seed{config.seed}")
+    settings = _base_settings(config, version or f"propscan-minilm-{time.strftime('%Y%m%d')}-seed{config.seed}")
     detector = None
     with tempfile.TemporaryDirectory(prefix="propscan-folds-") as tmp:
         folds = Path(work or tmp)

@@ -36,7 +36,9 @@ def load_oof(path: Path) -> dict[str, dict[str, np.ndarray]]:
     return out
 
 
-FAIR = (0.6, 1.6)   # predicted / annotated spans of a technique that count as "shaped like theirs"
+FAIR = (0.7, 1.4)   # predicted / annotated spans of a technique that count as "shaped like theirs":
+# the range issue 8 asks of all spans together (0.6-1.6 per technique let Causal Oversimplification
+# reach 2.6x gold on the held-out split)
 
 
 def _fair_best(results: list, n_gold: int):
@@ -92,7 +94,7 @@ def _spans_of(text: str, offsets: np.ndarray, scores: np.ndarray, k: int, cfg: T
 
 def tune_technique_decoding(oof, corpus: Corpus, log: Log = print) -> list[TechniqueDecode]:
     """For each technique, the decoding with the best out-of-fold F1 of that technique among
-    those that predict 0.6-1.6 times as many spans as the annotators marked (spans shaped and
+    those that predict FAIR (0.7-1.4) times as many spans as the annotators marked (spans shaped and
     counted like theirs), or the best overall where none does."""
     gold_all = _gold(corpus, oof)
     chosen = []
@@ -195,21 +197,25 @@ def fit_calibrator(cands_by_article: dict, corpus: Corpus, log: Log = print, C: 
 
 def tune_keep(cands_by_article: dict, corpus: Corpus, cal: Calibrator, decode_cfgs: list[TechniqueDecode],
               log: Log = print) -> list[TechniqueDecode]:
-    """Per technique, the least calibrated confidence a span needs to be shown (best F1)."""
+    """Per technique, the least calibrated confidence a span needs to be shown: the best
+    out-of-fold F1 among the thresholds that keep FAIR times as many spans as the annotators
+    marked (the rule of tune_technique_decoding: a best-F1 threshold alone kept 2.6 times the
+    annotated Causal Oversimplification spans on the held-out split, nearly all of them wrong)."""
     gold_all = _gold(corpus, cands_by_article)
     conf = {a: _confidence(cal, c) for a, c in cands_by_article.items()}
-    out = []
+    out, counts = [], []
     for k, label in enumerate(LABELS):
         gold = {a: [(s, e) for s, e, t in rows if t == label] for a, rows in gold_all.items()}
-        best = None
+        n_gold = sum(len(v) for v in gold.values())
+        results = []
         for keep in np.arange(0.0, 0.61, 0.05):
             pred = {a: [(c.start, c.end) for c, p in zip(cands, conf[a]) if c.technique == k and p >= keep]
                     for a, cands in cands_by_article.items()}
-            score = metrics.span_identification(pred, gold)
-            if best is None or score.f1 > best[1].f1 + 1e-9:
-                best = (round(float(keep), 2), score)
-        out.append(replace(decode_cfgs[k], keep=best[0]))
-    log("keep thresholds: " + ", ".join(f"{LABELS[k][:12]} {d.keep}" for k, d in enumerate(out)))
+            results.append((round(float(keep), 2), metrics.span_identification(pred, gold)))
+        keep, score = _fair_best(results, n_gold)
+        out.append(replace(decode_cfgs[k], keep=keep))
+        counts.append(f"{LABELS[k][:12]} {keep} ({score.n_pred}/{n_gold})")
+    log("keep thresholds (spans kept / annotated): " + ", ".join(counts))
     return out
 
 
@@ -270,7 +276,7 @@ def tune_repetition(oof, corpus: Corpus, kept: dict, texts_for_df: list[str], lo
                                                           float(threshold), mode) if k == REPETITION]
                 for a in oof}
         results.append((mode, round(float(threshold), 2), metrics.span_identification(pred, gold)))
-    # as for every technique: counted like the annotators' spans (0.6-1.6x), best F1 among those
+    # as for every technique: counted like the annotators' spans (FAIR), best F1 among those
     mode, threshold, score = _fair_best(results, n_gold)
     log(f"Repetition: {mode} at {threshold}: out-of-fold F1 {score.f1:.3f} (P {score.precision:.3f} "
         f"R {score.recall:.3f}), {score.n_pred} spans for {n_gold} gold")
@@ -358,7 +364,7 @@ def both_sources(channels: InstanceConfig, channel_kept: dict, spans: InstanceCo
                  corpus: Corpus, log: Log = print) -> tuple[InstanceConfig, dict]:
     """The "both" source: per technique, the instances of the channels, of the spans, or of both
     merged (propscan.instances.merge_sources), whichever has the best out-of-fold F1 of that
-    technique among those counted 0.6-1.6 times the annotators' spans (the rule of
+    technique among those counted FAIR times the annotators' spans (the rule of
     tune_technique_decoding)."""
     from propscan.instances import merge_sources, select_sources
 

@@ -25,7 +25,7 @@ def test_train_six_articles_one_step_with_two_tuning_folds_gives_a_loadable_mode
     (reference / "a.txt").write_text("The council will vote on the new school budget next week. " * 120, encoding="utf-8")
     res = run_propscan("train", train_dir, "-o", out, "--max-articles", "6", "--max-steps", "1",
                        "--tune-folds", "2", "--holdout", held, "--reference", reference,
-                       "--work", tmp_path / "work", timeout=1500)
+                       "--work", tmp_path / "work", "--version", "smoke-1", timeout=1500)
     assert res.rc == 0, res.err[-3000:]
     assert "Traceback" not in res.err
     assert "training on 6 articles" in res.out and "(1 held out)" in res.out
@@ -35,7 +35,7 @@ def test_train_six_articles_one_step_with_two_tuning_folds_gives_a_loadable_mode
     for name in REQUIRED:
         assert (out / name).is_file(), name
     config = json.loads((out / "config.json").read_text(encoding="utf-8"))
-    assert config["labels"] == list(LABELS)
+    assert config["labels"] == list(LABELS) and config["version"] == "smoke-1"
     assert config["training"]["max_articles"] == 6 and config["training"]["max_steps"] == 1
     assert config["techniques"]["source"] in ("spans", "channels", "both")
     assert (config["techniques"]["spans"] is not None) == (config["techniques"]["source"] == "both")
