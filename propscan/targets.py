@@ -19,11 +19,12 @@ wrong one.
 
 Those rules (`TargetFinder(ranker=False)`) are now features of the final choice, which a small
 learned ranker makes (`propscan.targets_ranker`, the default): each candidate (the mentions in
-the span's sentence and the one before, pronoun antecedents, the article's main entities, the
-rules' choice, and common-noun "things" of the sentence, such as "the plague"; words of a
-title-case headline line only for a span on that line) gets features (kind, position and
-distance, dependency links to the span, the rules' verdict, how often the article names it,
-the technique) and a probability from a logistic regression; the best is named when its
+the span's sentence and the one before, pronoun antecedents, the article's main entities, every
+mention the rules' steps find, and common-noun "things" of the sentence, such as "the plague";
+words of a title-case headline line only for a span on that line) gets features (kind, position
+and distance, dependency links to the span and the span's own grammar, the rules' verdict and
+which of their steps find it, how often the article names it and whether its title does, the
+technique) and a probability from a logistic regression; the best is named when its
 probability reaches the ranker's threshold, else the span gets no target.
 
 A surname is reported as the fullest form of the name used in the article ("Trump" ->

@@ -94,8 +94,10 @@ def scores(best: list[tuple[float, bool, bool]], threshold: float) -> dict:
     gold = sum(1 for b in best if b[2])
     p = tp / len(named) if named else 0.0
     r = tp / gold if gold else 0.0
+    # top_correct: spans whose best candidate is the gold target, named or not (what any
+    # threshold can reach at most)
     return {"spans": len(best), "gold_targets": gold, "predicted": len(named), "correct": tp,
-            "precision": round(p, 4), "recall": round(r, 4)}
+            "precision": round(p, 4), "recall": round(r, 4), "top_correct": sum(1 for b in best if b[1])}
 
 
 def choose_threshold(best, min_precision: float) -> float:
