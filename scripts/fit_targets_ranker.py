@@ -166,6 +166,11 @@ def main(argv=None) -> int:
                       "nested": nested(spans, names, args.min_precision)}
         print(json.dumps(info["cv"]), file=sys.stderr)
         if args.cv_only:
+            # The out-of-fold figure of each set at the chosen C and threshold (printed only).
+            best = out_of_fold(spans, names, c)
+            for name in info["fitted_on"]:
+                print(name, json.dumps(scores([b for b, s in zip(best, spans) if s["set"] == name], t)),
+                      file=sys.stderr)
             return 0
     ranker = fit(spans, names, c, t)
     info["C"] = c
