@@ -19,11 +19,12 @@ wrong one.
 
 Those rules (`TargetFinder(ranker=False)`) are now features of the final choice, which a small
 learned ranker makes (`propscan.targets_ranker`, the default): each candidate (the mentions in
-the span's sentence and the one before, pronoun antecedents, the article's main entities, the
-rules' choice, and common-noun "things" of the sentence, such as "the plague"; words of a
-title-case headline line only for a span on that line) gets features (kind, position and
-distance, dependency links to the span, the rules' verdict, how often the article names it,
-the technique) and a probability from a logistic regression; the best is named when its
+the span's sentence and the one before, pronoun antecedents, the article's main entities, every
+mention the rules' steps find, and common-noun "things" of the sentence, such as "the plague";
+words of a title-case headline line only for a span on that line) gets features (kind, position
+and distance, dependency links to the span and the span's own grammar, the rules' verdict and
+which of their steps find it, how often the article names it and whether its title does, the
+technique) and a probability from a logistic regression; the best is named when its
 probability reaches the ranker's threshold, else the span gets no target.
 
 A surname is reported as the fullest form of the name used in the article ("Trump" ->
@@ -88,8 +89,10 @@ SETTING_PREPS = {"in", "at", "from", "across", "throughout", "inside", "near", "
 SUBJECTS = {"nsubj", "nsubjpass", "csubj"}
 OBJECTS = {"dobj", "pobj", "attr", "dative", "oprd"}
 # Nouns too general to be whom or what a span is aimed at (a feature of the ranker, not a filter).
+# Times of day and spans of time belong with "time", "day" and "year": when, not whom.
 GENERIC_NOUNS = {"thing", "way", "time", "year", "day", "lot", "part", "fact", "kind", "sort", "point",
-                 "number", "one", "case", "place", "word", "end", "reason"}
+                 "number", "one", "case", "place", "word", "end", "reason",
+                 "night", "morning", "evening", "hour", "week", "month", "moment"}
 # The rules' steps, as the ranker sees them.
 RULE_GROUPS = {"named": "names", "label": "names", "appos": "names", "modifies": "names",
                "clause-subject": "describes", "inside-subject": "inside", "inside": "inside",
@@ -187,10 +190,20 @@ class _Context:
         self.main = set(sorted(self.counts, key=lambda k: -self.counts[k])[:3])
         self.things = _things(doc, self.by_token)
         self.headlines = _headline_tokens(doc)
+        self.all_mentions = sorted(mentions + self.things, key=lambda m: m.start)
+        self.all_by_token = {i: m for m in self.all_mentions for i in range(m.start, m.end)}
         self.lemma_counts: dict[str, int] = {}
         for t in doc:
             if t.pos_ in ("NOUN", "PROPN"):
                 self.lemma_counts[t.lemma_.lower()] = self.lemma_counts.get(t.lemma_.lower(), 0) + 1
+        # The article's entities by how often it names them (0: the most named), and the words of
+        # its first line (the title in PTC articles): what an article is about is often whom its
+        # spans aim at, even sentences away from any mention.
+        self.rank = {k: n for n, k in enumerate(sorted(self.counts, key=lambda k: (-self.counts[k], k)))}
+        # (A text of one line has no title: its first line is all of it.)
+        first = next((t.i for t in doc if "\n" in t.text), len(doc))
+        body = any(not t.is_space for t in doc[first:])
+        self.title_words = {t.lemma_.lower() for t in doc[:first] if t.is_alpha} if body else set()
 
 
 def _clean(name: str) -> str:
@@ -259,8 +272,12 @@ class TargetFinder:
             choice = self._rule_choice(doc, s, e, ctx.mentions, ctx.by_token, technique, ctx.main)
             scored = []
             if self.ranker is not None or features_only:
-                cands = self.candidates(doc, s, e, ctx, choice)
-                rows = [self.features(doc, s, e, technique, c, ctx, choice, len(cands)) for c in cands]
+                steps = list(self._steps(doc, s, e, ctx.mentions, ctx.by_token))
+                # The same steps with the common-noun things as mentions too ("the plague").
+                steps += [(m, "thing:" + r) for m, r in self._steps(doc, s, e, ctx.all_mentions, ctx.all_by_token)
+                          if m.label == "THING"]
+                cands = self.candidates(doc, s, e, ctx, choice, steps)
+                rows = [self.features(doc, s, e, technique, c, ctx, choice, len(cands), steps) for c in cands]
                 keys = [self._key(c.mention) for c in cands]
                 for r, k in zip(rows, keys):   # the same one named more than once around the span
                     r["log_same_key"] = math.log1p(keys.count(k) - 1)
@@ -285,7 +302,8 @@ class TargetFinder:
 
     # -- the learned choice ------------------------------------------------------------------
 
-    def candidates(self, doc, s: int, e: int, ctx: "_Context", rule_choice) -> list["Candidate"]:
+    def candidates(self, doc, s: int, e: int, ctx: "_Context", rule_choice,
+                   steps: list = ()) -> list["Candidate"]:
         """Who or what a span may be aimed at: the rules' mentions in its sentence and the one
         before, the antecedents of pronouns in its sentence, the rules' own choice, the article's
         main entities, and "things" (common-noun phrases) in its sentence. Words of a title-case
@@ -323,13 +341,15 @@ class TargetFinder:
         for m in ctx.things:
             if sent.start <= m.start and m.end <= sent.end:
                 add(m, "thing")
+        for m, _ in steps:
+            add(m, "step")
         m, rule, ok = rule_choice
         if m:
             add(m, "rule")
         return sorted(found.values(), key=lambda c: c.mention.start)
 
     def features(self, doc, s: int, e: int, technique: str | None, cand: "Candidate", ctx: "_Context",
-                 rule_choice, n_candidates: int) -> dict[str, float]:
+                 rule_choice, n_candidates: int, steps: list = ()) -> dict[str, float]:
         """The ranker's features of one candidate for one span (all numbers, most 0/1)."""
         span = doc.char_span(s, e, alignment_mode="expand")
         m = cand.mention
@@ -359,8 +379,11 @@ class TargetFinder:
         f["is_span_root"] = float(head.i == root.i)
         f["span_root_child"] = float(head.head.i == root.i and head.i != root.i)
         f["span_root_head"] = float(root.head.i == head.i and not inside)
-        f["span_modifies"] = float(not inside and any(a.i == head.i for a in root.ancestors)
-                                   and root.dep_ in ("amod", "relcl", "acl", "appos", "compound", "prep"))
+        first = root   # "a rare and deadly disease": the second adjective modifies through the first
+        while first.dep_ == "conj" and first.head.i != first.i and first.pos_ == first.head.pos_:
+            first = first.head
+        f["span_modifies"] = float(not inside and any(a.i == head.i for a in first.ancestors)
+                                   and first.dep_ in ("amod", "relcl", "acl", "appos", "compound", "prep"))
         clause = root
         while clause.head.i != clause.i and clause.pos_ not in ("VERB", "AUX"):
             clause = clause.head
@@ -384,6 +407,13 @@ class TargetFinder:
             f[f"rule_{RULE_GROUPS.get(base, 'other')}"] = 1.0
         elif rm is not None and self._key(rm) == self._key(m):
             f["rule_same_entity"] = 1.0
+        # Every step of the rules that finds this candidate, not only the first that finds anyone.
+        found = [("thing_" if r.startswith("thing:") else "") + RULE_GROUPS.get(r.split(":")[-1], "other")
+                 for sm, r in steps if (sm.start, sm.end) == (m.start, m.end)]
+        for g in found:
+            f[f"step_{g}"] = 1.0
+        f["log_steps"] = math.log1p(len(found))
+        f["step_same_entity"] = float(not found and any(self._key(sm) == self._key(m) for sm, _ in steps))
         f["tech_no_target"] = float(technique in NO_TARGET_TECHNIQUES)
         f["tech_naming"] = float(technique in ("Name_Calling,Labeling", "Loaded_Language"))
         f["tech_doubt"] = float(technique == "Doubt")
@@ -394,6 +424,41 @@ class TargetFinder:
                                                     if span.start <= o.start and o.end <= span.end))
         f["noun_inside"] = f.get("lab_noun", 0.0) * float(inside)
         f["noun_far"] = f.get("lab_noun", 0.0) * f["log_dist"]
+        # How the span's own grammar points at the candidate, by what kind of span it is: the head
+        # of a noun-phrase span ("the deadliest mass shooting"), the noun an adjective span
+        # modifies ("deadly disease"), the object or subject of a verb span ("weed out felons").
+        rpos = "noun" if root.pos_ in ("NOUN", "PROPN", "PRON") else "adj" if root.pos_ == "ADJ" else (
+            "verb" if root.pos_ in ("VERB", "AUX") else "other")
+        f[f"span_{rpos}"] = 1.0
+        f[f"root_{rpos}"] = f["is_span_root"]
+        f[f"modifies_{rpos}"] = f["span_modifies"]
+        f[f"child_{rpos}"] = f["span_root_child"]
+        f[f"head_{rpos}"] = f["span_root_head"]
+        verb_args = [c for c in root.children if c.dep_ in OBJECTS | {"dobj"}] + [
+            g for c in root.children if c.dep_ in ("prep", "agent") for g in c.children if g.dep_ == "pobj"]
+        f["verb_obj"] = float(rpos == "verb" and any(c.i == head.i for c in verb_args))
+        f["verb_subj"] = float(rpos == "verb" and any(c.dep_ in SUBJECTS and (c.i == head.i or (
+            c.lower_ in PRONOUNS and "pronoun" in cand.sources)) for c in root.children))
+        of = [g for c in root.children if c.dep_ == "prep" and c.lower_ in ("of", "in", "for", "against", "about")
+              for g in c.children if g.dep_ == "pobj"]
+        f["noun_of"] = float(rpos == "noun" and any(c.i == head.i for c in of))
+        # Who a naming verb puts the span on ("called the story “totally false”", "labels the
+        # Jewish people “Satan”"), things included, and the owner of what the span is said of
+        # ("the Obama administration's milquetoast approach", "Judge Kavanaugh's haters").
+        named = [c for c in root.head.children if c.dep_ in ("dobj", "dative", "nmod") and c.i != root.i] if (
+            root.dep_ in ("dobj", "oprd", "xcomp", "ccomp", "attr") and root.head.lemma_ in NAMING_VERBS) else []
+        f["named_obj"] = float(any(c.i == head.i or any(g.dep_ == "poss" and g.i == head.i for g in c.children)
+                                   for c in named))
+        owned = root.head if root.dep_ in ("amod", "compound") else root
+        f["owner"] = float(head.dep_ == "poss" and head.head.i == owned.i)
+        f["key_lemma_inside"] = float(not inside and any(t.lemma_.lower() == head.lemma_.lower() for t in span))
+        key = self._key(m)
+        rank = ctx.rank.get(key, 99) if m.label != "THING" else 99
+        f["rank_first"] = float(rank == 0)
+        f["rank_top3"] = float(rank < 3)
+        f["in_title"] = float(head.lemma_.lower() in ctx.title_words)
+        f["far_main"] = f["main"] * f.get("pos_before_far", 0.0)
+        f["far_first"] = f["rank_first"] * float(head.sent.start != sent.start)
         return f
 
     # -- candidates ------------------------------------------------------------------------
@@ -475,10 +540,16 @@ class TargetFinder:
     # -- choosing one ------------------------------------------------------------------------
 
     def _target(self, doc, s: int, e: int, mentions: list[Mention], by_token: dict[int, Mention]):
-        """(the mention a span is aimed at, the rule that found it), or (None, None)."""
+        """(the mention a span is aimed at, the rule that found it), or (None, None): the first
+        that the steps below find."""
+        return next(self._steps(doc, s, e, mentions, by_token), (None, None))
+
+    def _steps(self, doc, s: int, e: int, mentions: list[Mention], by_token: dict[int, Mention]):
+        """Every (mention, rule) the steps find, in the rules' order of preference (the ranker
+        sees all of them, the rules take the first)."""
         span = doc.char_span(s, e, alignment_mode="expand")
         if span is None or len(span) == 0:
-            return None, None
+            return
         inside = set(range(span.start, span.end))
         root = span.root
 
@@ -491,7 +562,7 @@ class TargetFinder:
         if root.dep_ in ("dobj", "oprd", "xcomp", "ccomp", "attr") and root.head.lemma_ in NAMING_VERBS:
             for c in list(root.head.children) + list(root.children):
                 if c.i not in inside and c.dep_ in ("dobj", "dative", "nmod", "compound") and c.i in by_token:
-                    return by_token[c.i], "named"
+                    yield by_token[c.i], "named"
         nxt, comma = span.end, False
         while nxt < len(doc) and doc[nxt].is_punct and doc[nxt].text in ",:":
             nxt, comma = nxt + 1, True
@@ -499,20 +570,20 @@ class TargetFinder:
         if (m and m.start == nxt and m.label in ("PERSON", "ORG") and span[-1].pos_ in ("NOUN", "PROPN")
                 and root.i not in by_token   # the span is a label, not itself a name
                 and (not comma or doc[m.end - 1].dep_ == "appos" and doc[m.end - 1].head.i in inside)):
-            return m, "label"
+            yield m, "label"
         top = root
         while top.dep_ in ("appos", "conj") and top.head.i != top.i:   # "X, the king, a pious man"
             top = top.head
         if top is not root and top.i not in inside and top.i in by_token:
-            return by_token[top.i], "appos"
+            yield by_token[top.i], "appos"
         for tok in list(root.children) + [root.head]:
             if tok.i not in inside and tok.i in by_token and (
                     tok.dep_ == "appos" or root.dep_ in ("appos", "amod", "compound")):
-                return by_token[tok.i], "appos"
+                yield by_token[tok.i], "appos"
         if root.dep_ in ("amod", "compound") and root.head.i not in inside:
             m = self._head_mention(root.head, by_token, exclude=inside)
             if m:
-                return m, "modifies"
+                yield m, "modifies"
         describes = root.dep_ in ("acomp", "attr", "oprd")
         if root.pos_ in ("VERB", "AUX") or describes:
             clause = root if root.pos_ in ("VERB", "AUX") else root.head
@@ -522,7 +593,7 @@ class TargetFinder:
                     # was Ricca's behaviour"); what the subject does, not ("X's letter shows").
                     m = self._resolve(doc, c, mentions, by_token, set(), poss=describes)
                     if m:
-                        return m, "clause-subject"
+                        yield m, "clause-subject"
 
         # 2. Candidates inside the span: people and groups before places, subjects first.
         for tok in span:
@@ -530,12 +601,12 @@ class TargetFinder:
                 m = resolve(tok, exclude=set())
                 # A pronoun may point outside the span, a noun phrase only to what it holds.
                 if m and (tok.pos_ == "PRON" or span.start <= m.start and m.end <= span.end):
-                    return m, "inside-subject"
+                    yield m, "inside-subject"
         found = {by_token[i] for i in range(span.start, span.end) if i in by_token}
         if found:
             kind = {"PERSON": 0, "NORP": 0, "GROUP": 0, "ORG": 1, "GPE": 2, "LOC": 2}
             rank = {"nsubj": 0, "nsubjpass": 0, "poss": 1, "dobj": 2, "pobj": 3}
-            return min(found, key=lambda m: (kind.get(m.label, 3), rank.get(doc[m.end - 1].dep_, 4), m.start)), "inside"
+            yield min(found, key=lambda m: (kind.get(m.label, 3), rank.get(doc[m.end - 1].dep_, 4), m.start)), "inside"
 
         # 3. The clause around the span: its subject, then its object.
         # A verb with no subject of its own ("to blame", "ending up") takes its clause's.
@@ -549,7 +620,7 @@ class TargetFinder:
                     # An adjective describes the subject's owner too ("so flagrant was Ricca's behaviour").
                     m = self._resolve(doc, c, mentions, by_token, inside, poss=root.pos_ == "ADJ")
                     if m:
-                        return m, "clause"
+                        yield m, "clause"
 
         # 4. The nearest candidate in the same sentence, before the span first.
         if self.nearest:
@@ -557,9 +628,9 @@ class TargetFinder:
             before = [m for m in mentions if sent.start <= m.start and m.end <= span.start]
             after = [m for m in mentions if span.end <= m.start and m.end <= sent.end]
             if before:
-                return before[-1], "nearest-before"
+                yield before[-1], "nearest-before"
             if after:
-                return after[0], "nearest-after"
+                yield after[0], "nearest-after"
         return None, None
 
     @staticmethod

@@ -50,7 +50,7 @@ def test_targets_reach_the_measured_precision_and_recall(finder, rules, train_di
     # In-sample (the rules were written against this set, the ranker fitted on it): see
     # docs/enrichers.md. A floor under each figure, so that a regression fails here.
     result = evaluate_targets(EVAL, train_dir / "articles", finder)
-    assert result["precision"] >= 0.7 and result["recall"] >= 0.3, {k: v for k, v in result.items() if k != "details"}
+    assert result["precision"] >= 0.7 and result["recall"] >= 0.35, {k: v for k, v in result.items() if k != "details"}
     result = evaluate_targets(EVAL, train_dir / "articles", rules)
     assert result["precision"] >= 0.6 and result["recall"] >= 0.4, {k: v for k, v in result.items() if k != "details"}
 
@@ -139,7 +139,7 @@ def test_targets_abstain_more_than_they_guess_on_the_fresh_set(finder, train_dir
     # Held out for the first rules, in-sample since the rules were revised on it (docs/enrichers.md);
     # a floor under the figure, so that a regression fails here.
     assert result["predicted"] < result["spans"] * 0.6
-    assert result["precision"] >= 0.4 and result["recall"] >= 0.25, {k: v for k, v in result.items() if k != "details"}
+    assert result["precision"] >= 0.65 and result["recall"] >= 0.33, {k: v for k, v in result.items() if k != "details"}
 
 
 # -- the abstaining rules, on sentences of our own -------------------------------------------------
@@ -239,10 +239,11 @@ def test_targets_keep_to_their_held_out_figure_on_the_second_fresh_set(finder, t
     # in docs/enrichers.md, so that a regression fails here; it abstains on a good part of the set.
     assert result["spans"] == len(_rows(FRESH2))
     assert result["predicted"] < result["spans"] * 0.7
-    assert result["precision"] >= 0.3 and result["recall"] >= 0.18, {k: v for k, v in result.items() if k != "details"}
+    assert result["precision"] >= 0.55 and result["recall"] >= 0.25, {k: v for k, v in result.items() if k != "details"}
 
 
-# -- the third fresh set (held out: labelled after the ranker and rules were frozen) ---------------
+# -- the third fresh set (labelled after the ranker and rules were frozen, held out for them; the ---
+# -- ranker is now fitted on it too, so it is in-sample) ---------------------------------------------
 
 FRESH3 = Path(__file__).parent / "data" / "targets_fresh3.tsv"
 VOICE = Path(__file__).parent / "data" / "voice_eval.tsv"
@@ -252,13 +253,14 @@ def test_the_third_fresh_set_lists_its_articles_and_shares_none_with_the_other_s
     _check_fresh_set(FRESH3, (EVAL, FRESH, FRESH2, VOICE), train_dir)
 
 
-def test_targets_keep_to_their_held_out_figure_on_the_third_fresh_set(finder, train_dir):
+def test_targets_keep_to_their_in_sample_figure_on_the_third_fresh_set(finder, train_dir):
     result = evaluate_targets(FRESH3, train_dir / "articles", finder)
-    # A floor under the held-out precision in docs/enrichers.md: a target only where the
-    # ranker is confident, so few are given and most of them are right.
+    # In-sample since the ranker was refitted on all four sets (its held-out figure, from before,
+    # is in docs/enrichers.md): a floor under the in-sample figure, so that a regression fails
+    # here; a target only where the ranker is confident, so few are given and most are right.
     assert result["spans"] == len(_rows(FRESH3))
     assert result["predicted"] < result["spans"] * 0.5
-    assert result["precision"] >= 0.7 and result["recall"] >= 0.12, {k: v for k, v in result.items() if k != "details"}
+    assert result["precision"] >= 0.75 and result["recall"] >= 0.22, {k: v for k, v in result.items() if k != "details"}
 
 
 # -- the learned ranker: properties, not today's weights --------------------------------------------
@@ -345,3 +347,29 @@ def test_refitting_the_ranker_is_deterministic_on_a_tiny_set(finder, train_dir, 
     text, spans, techniques = _gold_spans(train_dir, keep[0])
     found = TargetFinder(finder.nlp, ranker=ranker).find(text, spans, techniques=techniques)
     assert len(found) == len(spans) and all(t is None or t in text for t in found)
+
+
+def _features(finder, text, span):
+    """{candidate name: its ranker features} for one span of `text`."""
+    start = text.index(span)
+    return dict(finder.span_candidates(text, [(start, start + len(span))])[0])
+
+
+def test_the_ranker_sees_every_step_of_the_rules_and_things_a_naming_verb_labels(rules):
+    text = "In a statement, Manafort called the story “totally false and deliberately libelous” and said he would sue."
+    feats = _features(rules, text, "totally false and deliberately libelous")
+    # The rules stop at their first find (Manafort, the subject); the ranker also sees the thing
+    # the naming verb puts the words on, found by the same steps run over common nouns.
+    assert feats["story"]["named_obj"] == 1.0
+    assert any(k.startswith("step_thing_") for k in feats["story"])
+    assert any(k.startswith("step_") and not k.startswith("step_thing_") for k in feats["Manafort"])
+
+
+def test_the_span_grammar_marks_the_phrase_head_the_modified_noun_and_the_verb_object(rules):
+    text = "An Arizona man sold ammunition to the gunman in the deadliest mass shooting in modern U.S. history."
+    assert _features(rules, text, "the deadliest mass shooting in modern U.S. history")["mass shooting"]["root_noun"] == 1.0
+    # the second of two adjectives modifies the noun through the first
+    text = "The government declared an outbreak of Ebola, a rare and deadly disease, on Tuesday."
+    assert _features(rules, text, "deadly")["disease"]["modifies_adj"] == 1.0
+    text = "No background check would weed out felons, those with mental illness or possible terrorists."
+    assert _features(rules, text, "weed out")["felons"]["verb_obj"] == 1.0
