@@ -36,9 +36,11 @@ figures: $(PY)
 	$(VENV)/bin/propscan eval-claims $(DATA)/checkworthy/dev-test.tsv --threshold 0.5
 	$(VENV)/bin/propscan eval-claims $(DATA)/checkworthy/dev-test.tsv --threshold 0.57
 	$(VENV)/bin/propscan eval-claims $(DATA)/checkworthy/dev.tsv
-	$(VENV)/bin/propscan eval-targets tests/data/targets_fresh2.tsv $(DATA)/ptc/train/articles
-	$(VENV)/bin/propscan eval-targets tests/data/targets_fresh.tsv $(DATA)/ptc/train/articles
-	$(VENV)/bin/propscan eval-targets tests/data/targets_eval.tsv $(DATA)/ptc/train/articles
+	$(VENV)/bin/propscan eval-targets tests/data/targets_fresh4.tsv $(DATA)/ptc/dev/articles
+	$(VENV)/bin/propscan eval-targets tests/data/targets_fresh4.tsv $(DATA)/ptc/dev/articles --rules
+	for f in fresh3 fresh2 fresh eval; do $(VENV)/bin/propscan eval-targets tests/data/targets_$$f.tsv $(DATA)/ptc/train/articles; done
+	PYTHONPATH=$(CURDIR) $(PY) scripts/fit_targets_ranker.py --cv-only
+	$(VENV)/bin/propscan eval-voice tests/data/voice_eval.tsv $(DATA)/ptc/train/articles
 	$(PY) benchmarks/load_server.py
 	$(PY) benchmarks/corpus_throughput.py
 	$(VENV)/bin/propscan train $(DATA)/ptc/train -o $${TMPDIR:-/tmp}/propscan-model --holdout splits/ptc_train_heldout.txt --dev $(DATA)/ptc/dev --reference $(DATA)/checkworthy/train.tsv
