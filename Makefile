@@ -36,6 +36,8 @@ figures: $(PY)
 	$(VENV)/bin/propscan eval-claims $(DATA)/checkworthy/dev-test.tsv --threshold 0.5
 	$(VENV)/bin/propscan eval-claims $(DATA)/checkworthy/dev-test.tsv --threshold 0.57
 	$(VENV)/bin/propscan eval-claims $(DATA)/checkworthy/dev.tsv
+	$(VENV)/bin/propscan train-claims $(DATA)/checkworthy -o $${TMPDIR:-/tmp}/propscan-claims --cv-folds 5 --folds splits/checkworthy_devtest_folds.tsv
+	$(PY) scripts/gold_span_edges.py
 	$(VENV)/bin/propscan eval-targets tests/data/targets_fresh4.tsv $(DATA)/ptc/dev/articles
 	$(VENV)/bin/propscan eval-targets tests/data/targets_fresh4.tsv $(DATA)/ptc/dev/articles --rules
 	for f in fresh3 fresh2 fresh eval; do $(VENV)/bin/propscan eval-targets tests/data/targets_$$f.tsv $(DATA)/ptc/train/articles; done

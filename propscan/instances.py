@@ -16,8 +16,9 @@ data. Within one technique:
   `high` and grows while neighbours stay above `low`, bridging at most `max_gap` pieces;
 - a run is cut where the "a span of k begins here" output reaches `begin`, so two instances
   that touch (a list of slogans, the same word said twice) stay two spans;
-- spans are widened to whole words, lose edge punctuation (decoding.trim) and never cross a
-  line break or run from one quotation into the next (decoding.parts: PTC spans almost never do).
+- spans are widened to whole words, lose edge punctuation and last words such as "who"
+  (decoding.trim) and never cross a line break or run from one quotation into the next
+  (decoding.parts: PTC spans almost never do).
 
 "both": per technique, the instances of one source or of both (`sources`, chosen out of fold),
 merged: where two of one technique overlap, the more confident stays (`merge_sources`).

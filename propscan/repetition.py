@@ -24,7 +24,7 @@ from propscan.tokens import piece_range
 MAX_WORDS = 4
 _WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*", re.UNICODE)
 
-STOPWORDS = frozenset("""
+FUNCTION_WORDS = frozenset("""
 a about above after again against all am an and any are as at be because been before being below
 between both but by can could did do does doing down during each few for from further had has have
 having he her here hers herself him himself his how i if in into is it its itself just me more most
@@ -32,11 +32,15 @@ my myself no nor not now of off on once only or other our ours ourselves out ove
 so some such than that the their theirs them themselves then there these they this those through to
 too under until up very was we were what when where which while who whom why will with would you your
 yours yourself yourselves said says say also one two new like get got us s t re ve ll d m mr mrs ms
+""".split())
+LINKING = frozenset("""
 among across toward towards within upon behind beyond despite per via amid around near since onto
 throughout along inside besides unless whether though although yet thus however even still
 """.split())
-# (the last two lines: no annotated Repetition span of the fit split starts or ends with one, and a
-# phrase ending with one, such as "finest among", is a fragment, not what the article repeats)
+STOPWORDS = FUNCTION_WORDS | LINKING
+# (LINKING: no annotated Repetition span of the fit split starts or ends with one of them,
+# `python scripts/gold_span_edges.py`, and a phrase ending with one, such as "finest among", is a
+# fragment, not what the article repeats)
 
 FEATURES = ("bias", "n_words", "log_count", "count_ge3", "log_df", "stop_share", "capitalised",
             "first_occurrence", "log_gap", "logit_repetition", "logit_any", "logit_loaded", "chars")

@@ -52,7 +52,10 @@ def check_invariants(text, spans, cfg):
         if cfg.split_lines:
             assert "\n" not in body
         words = body.split()
-        assert len(words) < 2 or words[-1].lower() not in NEVER_LAST, repr(body)
+        # the last word is never one of NEVER_LAST after another word (within the 40 characters
+        # decoding looks back)
+        assert not (len(words) > 1 and words[-1] in NEVER_LAST and
+                    any(c.isalnum() for c in body[:len(body) - len(words[-1])][-40:])), repr(body)
         assert 0.0 <= conf <= 1.0
 
 
@@ -81,9 +84,9 @@ def test_every_confident_word_piece_ends_up_inside_a_span(tokenizer, text, seed)
     p = pieces(tokenizer, text)
     probs = np.random.default_rng(seed).random(len(p))
     spans = decode(text, p.offsets, probs, cfg)
-    for (s, e), pr in zip(p.offsets.tolist(), probs):
-        if pr >= cfg.high and any(c.isalnum() for c in text[s:e]) and not between_quotations(text, s, e) \
-                and word_at(text, s, e).lower() not in NEVER_LAST:   # may end a span: trimmed there
+    offsets = p.offsets.tolist()
+    for i, ((s, e), pr) in enumerate(zip(offsets, probs)):
+        if pr >= cfg.high and any(c.isalnum() for c in text[s:e]) and not may_end_a_span(text, offsets, probs, i, cfg.low):
             assert any(a <= s and e <= b for a, b, _ in spans), (text[s:e], spans)
 
 
@@ -95,13 +98,23 @@ def word_at(text: str, s: int, e: int) -> str:
     return text[s:e]
 
 
-def between_quotations(text: str, s: int, e: int) -> bool:
-    """Whether text[s:e] is the "and"/"or" (or part of it) that joins two quotations, which no
-    span keeps: `"X" and "Y"` is two spans."""
-    import re
-
-    return any(m.start() <= s and e <= m.end()
-               for m in re.finditer(r'["”]\s*,?\s*(?:(?:and|or)\s+)?["“]', text))
+def may_end_a_span(text: str, offsets: list, probs, i: int, low: float) -> bool:
+    """Whether piece i's word is one trimmed off a span's end (NEVER_LAST, as written) and only
+    such words may follow it in its span: the word pieces after it, up to one below `low`, a line
+    break or the end of the text, are all NEVER_LAST words too."""
+    s, e = offsets[i]
+    if word_at(text, s, e) not in NEVER_LAST:
+        return False
+    for j in range(i + 1, len(offsets)):
+        a, b = offsets[j]
+        if not any(c.isalnum() for c in text[a:b]):
+            continue
+        if probs[j] < low or "\n" in text[e:a]:
+            return True
+        if word_at(text, a, b) not in NEVER_LAST:
+            return False
+        e = b
+    return True
 
 
 @pytest.mark.parametrize("text, span", [
@@ -203,6 +216,7 @@ def test_spans_are_cut_at_line_breaks_and_trimmed(tokenizer):
     ('as "greedy outsiders" and "corporate vultures" who', ['as "greedy outsiders"', '"corporate vultures"']),
     ("“lies”, “damned lies” or “statistics”", ["“lies”", "“damned lies”", "“statistics”"]),
     ('called it "law and order" and moved on', ['called it "law and order" and moved on']),
+    ("as “greedy outsiders”, “corporate vultures”", ["as “greedy outsiders”", "“corporate vultures”"]),
 ])
 def test_two_quotations_are_two_spans_and_one_quotation_stays_whole(tokenizer, text, want):
     # annotators mark each quoted slur on its own (5 of 5,042 gold spans of the fit split run on)
@@ -212,10 +226,31 @@ def test_two_quotations_are_two_spans_and_one_quotation_stays_whole(tokenizer, t
         assert [text[s:e] for s, e, _ in spans] == want
 
 
+def test_a_quotation_cut_from_the_next_keeps_its_closing_mark_only_with_its_opening_one(tokenizer):
+    # the tagger often misses the quotation marks themselves
+    text = 'They are "greedy outsiders" and "corporate vultures" now'
+    p = pieces(tokenizer, text)
+    probs = np.array([0.0 if text[s:e] == '"' or s < 9 else 0.9 for s, e in p.offsets.tolist()])
+    spans = decode(text, p.offsets, probs, DecodeConfig(max_gap=2))
+    assert [text[s:e] for s, e, _ in spans] == ["greedy outsiders", '"corporate vultures" now'], spans
+
+
+def test_trimming_a_long_span_looks_only_at_its_tail():
+    # the last-word search ran over the whole span: seconds for 12,000 characters sent to the API
+    from propscan.decoding import trim
+
+    text = "crooks" + " the" * 3000
+    assert trim(text, 0, len(text)) == (0, 6)
+    text = "x" * 20000 + " y"
+    assert trim(text, 0, len(text)) == (0, len(text))
+
+
 @pytest.mark.parametrize("text, want", [
     ("They are corrupt crooks who", "They are corrupt crooks"),
     ("a disaster for the town and the", "a disaster for the town"),
     ("the", "the"),
+    ("condemned by the WHO", "condemned by the WHO"),
+    ("World War I", "World War I"),
 ])
 def test_a_span_never_ends_with_a_word_no_annotated_span_ends_with(tokenizer, text, want):
     p = pieces(tokenizer, text)

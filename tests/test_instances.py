@@ -12,13 +12,12 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from propscan.decoding import NEVER_LAST
 from propscan.instances import (Calibrator, InstanceConfig, TechniqueDecode, candidates, instances, merge_sources,
                                  tagger_technique_probs)
 from propscan.techniques import LABELS
 from propscan.tokens import pieces
 from tests.strategies import texts
-from tests.test_decoding import between_quotations, splits_a_word, word_at
+from tests.test_decoding import may_end_a_span, splits_a_word
 
 N = len(LABELS)
 FIXTURE_OK = settings(suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None,
@@ -66,12 +65,12 @@ def test_every_piece_above_high_is_inside_an_instance_of_its_technique(tokenizer
     scores = scores_for(len(p), seed, False)
     cfgs = [TechniqueDecode(high=0.7, low=0.5, max_gap=2, begin=1.01)] * N
     found = instances(text, p.offsets, scores, InstanceConfig(cfgs))
-    for i, (s, e) in enumerate(p.offsets.tolist()):
-        if not any(c.isalnum() for c in text[s:e]) or between_quotations(text, s, e) \
-                or word_at(text, s, e).lower() in NEVER_LAST:
-            continue   # trimmed at a span's edge: punctuation, "and" in "X" and "Y", a final "who"
+    offsets = p.offsets.tolist()
+    for i, (s, e) in enumerate(offsets):
+        if not any(c.isalnum() for c in text[s:e]):
+            continue   # punctuation at a span's edge is trimmed
         for k in range(N):
-            if scores[i, 1 + k] >= 0.7:
+            if scores[i, 1 + k] >= 0.7 and not may_end_a_span(text, offsets, scores[:, 1 + k], i, 0.5):
                 assert any(a <= s and e <= b for a, b, kk, _ in found if kk == k), (text[s:e], LABELS[k])
 
 

@@ -263,8 +263,8 @@ def test_targets_keep_to_their_in_sample_figure_on_the_third_fresh_set(finder, t
     assert result["precision"] >= 0.75 and result["recall"] >= 0.22, {k: v for k, v in result.items() if k != "details"}
 
 
-# -- the fourth fresh set: dev articles, labelled (technique and target) after the ranker of ---------
-# -- "targets: ranker and rules frozen before fresh4"; held out, its figure is in docs/enrichers.md --
+# -- the fourth fresh set: dev articles, labelled (technique and target) in a branch the ranker's ----
+# -- development never saw, scored after "targets: ranker and rules frozen before fresh4" -----------
 
 FRESH4 = Path(__file__).parent / "data" / "targets_fresh4.tsv"
 

@@ -33,6 +33,8 @@ def train_cli(
 
     if precision not in ("auto", "bf16", "fp32"):
         raise typer.BadParameter("--precision is auto, bf16 or fp32")
+    if version is not None and not version.strip():
+        raise typer.BadParameter("--version needs a name, e.g. propscan-minilm-20261201-seed13")
     config = TrainConfig(encoder=str(encoder or ""), seed=seed, tagger_epochs=tagger_epochs,
                          classifier_epochs=classifier_epochs, max_articles=max_articles, max_steps=max_steps,
                          tune_folds=tune_folds, bf16=None if precision == "auto" else precision == "bf16")

@@ -55,6 +55,12 @@ def test_train_six_articles_one_step_with_two_tuning_folds_gives_a_loadable_mode
     assert 0 <= a.score <= 1
 
 
+def test_train_with_an_empty_version_is_refused_in_one_line(train_dir, tmp_path):
+    res = run_propscan("train", train_dir, "-o", tmp_path / "model", "--version", " ")
+    assert res.rc == 2 and "Traceback" not in res.err and "--version needs a name" in res.err
+    assert not (tmp_path / "model").exists()
+
+
 def test_train_on_a_split_without_articles_or_labels_is_one_line(tmp_path):
     (tmp_path / "articles").mkdir()
     res = run_propscan("train", tmp_path, "-o", tmp_path / "model", "--max-steps", "1")
