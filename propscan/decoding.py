@@ -134,7 +134,7 @@ def decode(text: str, offsets: np.ndarray, probs: np.ndarray, cfg: DecodeConfig)
 # outsiders" and "corporate vultures"` is two instances. 10 of the 5,042 annotated spans of the
 # fit split run across such a pair, against 154 pairs in its articles (`python scripts/gold_span_edges.py`).
 _QUOTE_PAIR = re.compile(r'["”]\s*(?:,\s*)?(?:(?:and|or)\s+)?["“]')
-_OPENING = {'"': '"', "”": "“"}
+_OPENING = {close: open_ for open_, close in _QUOTES.items()}
 
 
 def parts(text: str, start: int, end: int, split_lines: bool = True) -> list[tuple[int, int]]:

@@ -64,6 +64,12 @@ def _gold(corpus: Corpus, ids) -> dict[str, list[tuple[int, int, str]]]:
     return gold
 
 
+def _technique_gold(gold_all: dict, label: str) -> tuple[dict[str, list[tuple[int, int]]], int]:
+    """Per article, the annotated spans of one technique, and how many there are in all."""
+    gold = {a: [(s, e) for s, e, t in rows if t == label] for a, rows in gold_all.items()}
+    return gold, sum(len(v) for v in gold.values())
+
+
 # -- span-only decoding (the any-span output; sentence scores, and the baseline pipeline) ----
 
 def tune_span_decoding(oof, corpus: Corpus, log: Log = print, shares=(0.0, 0.15, 0.3)) -> tuple[dict, metrics.Score]:
@@ -99,8 +105,7 @@ def tune_technique_decoding(oof, corpus: Corpus, log: Log = print) -> list[Techn
     gold_all = _gold(corpus, oof)
     chosen = []
     for k, label in enumerate(LABELS):
-        gold = {aid: [(s, e) for s, e, t in rows if t == label] for aid, rows in gold_all.items()}
-        n_gold = sum(len(v) for v in gold.values())
+        gold, n_gold = _technique_gold(gold_all, label)
         results = []
         for high, frac, gap, begin in itertools.product((0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6),
                                                          (0.6, 0.8, 1.0), (0, 2), (0.5, 1.01)):
@@ -204,8 +209,7 @@ def tune_keep(cands_by_article: dict, corpus: Corpus, cal: Calibrator, decode_cf
     conf = {a: _confidence(cal, c) for a, c in cands_by_article.items()}
     out, counts = [], []
     for k, label in enumerate(LABELS):
-        gold = {a: [(s, e) for s, e, t in rows if t == label] for a, rows in gold_all.items()}
-        n_gold = sum(len(v) for v in gold.values())
+        gold, n_gold = _technique_gold(gold_all, label)
         results = []
         for keep in np.arange(0.0, 0.61, 0.05):
             pred = {a: [(c.start, c.end) for c, p in zip(cands, conf[a]) if c.technique == k and p >= keep]
@@ -266,8 +270,7 @@ def tune_repetition(oof, corpus: Corpus, kept: dict, texts_for_df: list[str], lo
             if folds[a] == f:
                 z = np.stack([o.features for o in occ[a]]) @ model.coef if occ[a] else np.zeros(0)
                 scored[a] = [(o.start, o.end, float(p)) for o, p in zip(occ[a], 1 / (1 + np.exp(-z)))]
-    gold = {a: [(s, e) for s, e, t in rows if t == "Repetition"] for a, rows in gold_all.items()}
-    n_gold = sum(len(v) for v in gold.values())
+    gold, n_gold = _technique_gold(gold_all, "Repetition")
     results = []
     for mode, threshold in [("tagger", 1.0)] + [(m, t) for m in ("union", "detector")
                                                 for t in (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6)]:
@@ -373,8 +376,7 @@ def both_sources(channels: InstanceConfig, channel_kept: dict, spans: InstanceCo
     options = {"channels": channel_kept, "spans": span_kept, "both": merged}
     modes = []
     for k, label in enumerate(LABELS):
-        gold = {a: [(s, e) for s, e, t in rows if t == label] for a, rows in gold_all.items()}
-        n_gold = sum(len(v) for v in gold.values())
+        gold, n_gold = _technique_gold(gold_all, label)
         results = [(name, metrics.span_identification(
             {a: [(s, e) for s, e, kk, _ in rows.get(a, []) if kk == k] for a in aids}, gold))
             for name, rows in options.items()]
