@@ -296,6 +296,26 @@ def test_the_fifth_fresh_set_holds_120_training_gold_spans_of_articles_no_other_
     _check_fresh_set(FRESH5, (EVAL, FRESH, FRESH2, FRESH3, FRESH4), _in_train(train_dir))
 
 
+def test_agreement_between_two_labellings_matches_each_best_answer_against_the_other_alternatives(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1] / "scripts"))
+    from targets_agreement import agreement
+
+    head = "article_id\tstart\tend\ttechnique\ttarget\n# a comment line\n"
+    first = tmp_path / "first.tsv"
+    second = tmp_path / "second.tsv"
+    first.write_text(head + "1\t0\t5\tLoaded_Language\tTrump|the president\n"
+                     "1\t9\t12\tDoubt\tthe story\n1\t20\t25\tSlogans\tnone\n2\t0\t4\tDoubt\tMueller\n",
+                     encoding="utf-8")
+    second.write_text(head + "1\t0\t5\tLoaded_Language\tDonald Trump\n"
+                      "1\t9\t12\tDoubt\tofficials|story\n1\t20\t25\tSlogans\tnone\n3\t0\t4\tDoubt\tnone\n",
+                      encoding="utf-8")
+    got = agreement(first, second)
+    # "Trump" ~ "Donald Trump" both ways; "the story" is among the second's alternatives but the
+    # second's best answer "officials" is not among the first's; none ~ none
+    assert (got["spans"], got["only_in_first"], got["only_in_second"]) == (3, 1, 1)
+    assert (got["first_best_matches_second"], got["second_best_matches_first"], got["both"]) == (3, 2, 2)
+
+
 # -- the learned ranker: properties, not today's weights --------------------------------------------
 
 ROOT = Path(__file__).resolve().parents[1]
