@@ -42,6 +42,7 @@ figures: $(PY)
 	$(VENV)/bin/propscan eval-targets tests/data/targets_fresh4.tsv $(DATA)/ptc/dev/articles --rules
 	$(VENV)/bin/propscan eval-targets tests/data/targets_fresh5.tsv $(DATA)/ptc/train/articles
 	$(VENV)/bin/propscan eval-targets tests/data/targets_fresh5.tsv $(DATA)/ptc/train/articles --rules
+	PYTHONPATH=$(CURDIR) $(PY) scripts/targets_agreement.py tests/data/targets_fresh5.tsv tests/data/targets_fresh5_second.tsv
 	for f in fresh3 fresh2 fresh eval; do $(VENV)/bin/propscan eval-targets tests/data/targets_$$f.tsv $(DATA)/ptc/train/articles; done
 	PYTHONPATH=$(CURDIR) $(PY) scripts/fit_targets_ranker.py --cv-only
 	$(VENV)/bin/propscan eval-voice tests/data/voice_eval.tsv $(DATA)/ptc/train/articles
