@@ -6,7 +6,8 @@
 Each candidate of each labelled span (propscan.targets.TargetFinder.span_candidates) is one row,
 positive when its name matches the gold target (propscan.targets.target_matches). C and the
 abstention threshold are chosen by article-grouped 5-fold cross-validation over the sets (by
-default all four hand-labelled sets, tests/data/targets_eval.tsv and targets_fresh*.tsv): the
+default the four sets it was fitted on, tests/data/targets_eval.tsv, targets_fresh.tsv,
+targets_fresh2.tsv and targets_fresh3.tsv; the later ones are held out): the
 threshold is the lowest one whose out-of-fold precision (each span's best candidate, named when
 its probability reaches the threshold) is at least --min-precision, and C the one that then
 gives the highest out-of-fold recall. The figure for that choice is optimistic (the threshold was
