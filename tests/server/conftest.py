@@ -5,6 +5,7 @@ database is a real SQLite file under tmp_path."""
 from __future__ import annotations
 
 import socket
+from contextlib import contextmanager
 import threading
 import time
 from pathlib import Path
@@ -46,9 +47,19 @@ def client(app):
 
 
 def free_port() -> int:
+    """A loopback port free now (for a server in another process, which must bind it itself)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextmanager
+def closed_port():
+    """A loopback port that refuses connections for as long as the block runs: it is bound by a
+    socket that never listens, so no other process on the machine can take it meanwhile."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        yield s.getsockname()[1]
 
 
 class LiveServer:
@@ -60,12 +71,16 @@ class LiveServer:
         from propscan.server.app import uvicorn_config
 
         self.app = app
-        self.port = free_port()
+        # Bound here and handed to uvicorn, so that no other process can take the port between
+        # choosing it and listening on it.
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.port = self.socket.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         # as `propscan serve` runs it (header time limit included), on a free loopback port
         self.server = uvicorn.Server(uvicorn_config(app, app.state.propscan.settings, host="127.0.0.1",
                                                     port=self.port, log_level="warning", lifespan="off"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True)
 
     def __enter__(self):
         self.thread.start()
@@ -79,6 +94,7 @@ class LiveServer:
     def __exit__(self, *exc):
         self.server.should_exit = True
         self.thread.join(timeout=10)
+        self.socket.close()
         self.app.state.propscan.close()
 
 

@@ -133,9 +133,14 @@ def test_body_over_the_default_two_megabytes_is_413(client):
 
 
 def test_body_limit_is_configurable_and_counts_chunked_bodies_too(make_app):
-    from fastapi.testclient import TestClient
+    """On a real server on loopback: the limit must hold for what uvicorn reads off the wire,
+    with a Content-Length and without one (chunked)."""
+    import httpx
 
-    with TestClient(make_app(max_body_bytes=10_000)) as c:
+    from tests.server.conftest import LiveServer
+
+    with LiveServer(make_app(max_body_bytes=10_000)) as server, \
+            httpx.Client(base_url=server.url, timeout=120) as c:
         assert c.post("/api/v1/analyses", json={"text": "Short and fine."}).status_code == 201
         assert_error(c.post("/api/v1/analyses", json={"text": "x" * 20_000}), 413, "too_large")
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -114,8 +115,10 @@ def test_slow_sites_being_fetched_do_not_stall_the_other_routes(make_app, holdin
                 s = socket.create_connection(("127.0.0.1", server.port), timeout=WAIT)
                 s.sendall(request)
                 socks.append(s)
-            while holding_site.hits < 4:
+            deadline = time.monotonic() + WAIT
+            while holding_site.hits < 4 and time.monotonic() < deadline:
                 threading.Event().wait(0.01)
+            assert holding_site.hits >= 4, "the fetches never reached the site"
             health = httpx.get(f"{server.url}/api/v1/health", timeout=WAIT)
             assert health.status_code == 200
             assert not holding_site.release.is_set()   # every fetch was still waiting

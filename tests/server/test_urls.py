@@ -122,9 +122,10 @@ def test_credentials_in_a_url_are_never_stored_or_shown(intranet_client, site):
         for shown in (r.text, intranet_client.get(rec["permalink"]).text,
                       intranet_client.get(f"/api/v1/analyses/{rec['id']}/report.html").text):
             assert "s3cret" not in shown and "hunter2" not in shown and "alice" not in shown
-    from tests.server.conftest import free_port
+    from tests.server.conftest import closed_port
 
-    err = error_of(analyse_url(intranet_client, f"http://alice:s3cret@127.0.0.1:{free_port()}/"), 502)
+    with closed_port() as port:
+        err = error_of(analyse_url(intranet_client, f"http://alice:s3cret@127.0.0.1:{port}/"), 502)
     assert "s3cret" not in err["message"] and "alice" not in err["message"]
 
 
@@ -154,9 +155,10 @@ def test_a_site_that_never_answers_is_504_within_the_fetch_time_limit(make_app, 
 
 
 def test_a_port_with_nothing_listening_is_502(intranet_client):
-    from tests.server.conftest import free_port
+    from tests.server.conftest import closed_port
 
-    err = error_of(analyse_url(intranet_client, f"http://127.0.0.1:{free_port()}/"), 502)
+    with closed_port() as port:
+        err = error_of(analyse_url(intranet_client, f"http://127.0.0.1:{port}/"), 502)
     assert err["code"] == "fetch_failed"
 
 
