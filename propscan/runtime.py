@@ -51,6 +51,9 @@ class ModelConfig:
     channel_shift: list[float] | None = None
     """Per-technique logit shifts of the inside channels that put the tagger on the scale its
     thresholds were chosen on (propscan/training/transfer.py); None: no shift."""
+    trained_on: frozenset[str] | None = None
+    """Ids of the articles the networks or their tuning saw (written by `propscan train`), so that
+    a measure on any of them can be called in-sample; None where the model does not say."""
 
     @classmethod
     def read(cls, path: Path, overrides: dict | None = None) -> "ModelConfig":
@@ -64,7 +67,8 @@ class ModelConfig:
                        int(data["pair_len"]), DecodeConfig(**data["decode"]),
                        float(data.get("lexical_weight", 0.0)), float(data.get("lexical_tagger_weight", 0.0)),
                        data.get("techniques"),
-                       [float(v) for v in data["channel_shift"]] if data.get("channel_shift") else None)
+                       [float(v) for v in data["channel_shift"]] if data.get("channel_shift") else None,
+                       frozenset(str(a) for a in data["trained_on"]) if data.get("trained_on") is not None else None)
         except (OSError, ValueError, KeyError, TypeError) as e:
             raise ModelError(f"{path}: unreadable model config ({type(e).__name__}: {e}); "
                              "retrain or reinstall the model") from None

@@ -167,9 +167,11 @@ class Evaluation:
     shape: metrics.Shape | None = None          # the predicted spans
     gold_shape: metrics.Shape | None = None     # the annotators' spans of the same articles
     reliability: metrics.Reliability | None = None
+    articles: int = 0          # articles measured
+    in_sample: int | None = None   # of them, how many the model was trained or tuned on (None: unknown)
 
     def to_dict(self) -> dict:
-        out = {"si": self.si.to_dict()}
+        out = {"si": self.si.to_dict(), "articles": self.articles, "in_sample_articles": self.in_sample}
         if self.shape:
             out["shape"] = {"predicted": self.shape.to_dict(), "gold": self.gold_shape.to_dict()}
         if self.reliability:
@@ -212,9 +214,11 @@ def evaluate(analyzer: Analyzer, folder: Path, gold_file: Path, progress: Progre
     pred_si: dict[str, list] = {}
     for aid, _, s, e in pred:
         pred_si.setdefault(aid, []).append((s, e))
+    seen = analyzer.model.config.trained_on
     ev = Evaluation(metrics.span_identification(pred_si, gold_si), failures=result.failures,
                     shape=metrics.shape((s, e, t) for _, t, s, e in pred),
-                    gold_shape=metrics.shape((r.start, r.end, r.technique or "(any)") for r in gold_rows))
+                    gold_shape=metrics.shape((r.start, r.end, r.technique or "(any)") for r in gold_rows),
+                    articles=len(evaluated), in_sample=None if seen is None else len(evaluated & seen))
     if with_technique:
         gold_full: dict[str, list] = {}
         for r in gold_rows:

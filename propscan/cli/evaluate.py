@@ -21,7 +21,9 @@ def evaluate_cli(
     overrides: Optional[list[str]] = SetOption,
 ) -> None:
     """Run the model on a folder and print the official SemEval-2020 Task 11 measures, the
-    shape of the predicted spans beside the annotators', and how well confidences are calibrated."""
+    shape of the predicted spans beside the annotators', and how well confidences are calibrated.
+    A model written by `propscan train` lists the articles it was trained and tuned on: a warning
+    says when some of the measured ones are among them (the figures are then in-sample)."""
     from propscan.io.ptc import read_id_list
     from propscan.render import print_evaluation
     from propscan.tasks import evaluate
@@ -32,4 +34,7 @@ def evaluate_cli(
         typer.echo(json.dumps(ev.to_dict(), indent=2))
     else:
         print_evaluation(ev)
+    if ev.in_sample:
+        typer.echo(f"warning: the model was trained or tuned on {ev.in_sample} of these {ev.articles} articles: "
+                   "these figures are in-sample, not an estimate", err=True)
     report_failures(ev.failures, "the measures above leave those articles out")

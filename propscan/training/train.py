@@ -246,6 +246,7 @@ def train(train_dir: Path, out_dir: Path, dev_dir: Path | None = None, config: T
     ids = _article_ids(corpus, config.max_articles, held)
     log(f"training on {len(ids)} articles from {train_dir}" + (f" ({len(held)} held out)" if held else ""))
     settings = _base_settings(config, version or f"propscan-minilm-{time.strftime('%Y%m%d')}-seed{config.seed}")
+    settings["trained_on"] = sorted(ids)   # so that `evaluate` can call a measure on them in-sample
     detector = None
     with tempfile.TemporaryDirectory(prefix="propscan-folds-") as tmp:
         folds = Path(work or tmp)
@@ -334,6 +335,7 @@ def retune(model_dir: Path, work: Path, train_dir: Path, holdout: Path | None = 
     ids = _article_ids(corpus, config.max_articles, read_ids(holdout))
     tuned, detector = tune_on_folds(corpus, ids, work, config, bf16, log)
     settings.update(tuned)
+    settings["trained_on"] = sorted(ids)
     if version:
         settings["version"] = version
     _write_tuned(model_dir, settings, config, detector, work, reference_texts, log)

@@ -34,7 +34,8 @@ def test_evaluate_json_si_matches_the_measure_on_the_analyzer_output(cli, analyz
     res = cli("evaluate", three_dev_articles, gold, "--json")
     assert res.rc == 0, res.err
     data = json.loads(res.out)
-    assert set(data) == {"si", "shape"}
+    assert set(data) == {"si", "shape", "articles", "in_sample_articles"}
+    assert data["articles"] == len(articles)
     assert data["shape"]["gold"]["n"] == len(read_rows(gold, with_technique=False))
     gold_si: dict = {}
     for r in read_rows(gold, with_technique=False):
@@ -42,6 +43,22 @@ def test_evaluate_json_si_matches_the_measure_on_the_analyzer_output(cli, analyz
     pred_si = {a.id: [(s.start, s.end) for s in analyzer.analyze(a).spans] for a in articles}
     assert data["si"] == metrics.span_identification(pred_si, gold_si).to_dict()
     assert data["si"]["n_gold"] == sum(len(metrics.merge(v)) for v in gold_si.values())
+
+
+def test_evaluate_says_when_the_model_was_trained_on_articles_it_measures(cli, three_dev_articles, ptc_dir, tmp_path):
+    ids = sorted(a.id for a in read_articles(three_dev_articles))
+    gold = gold_for(ptc_dir / "dev" / "spans.tsv", set(ids), tmp_path / "gold.tsv")
+    # `trained_on` is what `propscan train` writes into config.json; --set puts it in memory only
+    res = cli("evaluate", three_dev_articles, gold, "--json", "--set", f'trained_on=["{ids[0]}", "not-here"]')
+    assert res.rc == 0, res.err
+    data = json.loads(res.out)
+    assert (data["articles"], data["in_sample_articles"]) == (3, 1)
+    assert "trained or tuned on 1 of these 3 articles" in res.err and "in-sample" in res.err
+    res = cli("evaluate", three_dev_articles, gold, "--json", "--set", "trained_on=[]")
+    assert res.rc == 0 and json.loads(res.out)["in_sample_articles"] == 0
+    assert "in-sample" not in res.err
+    res = cli("evaluate", three_dev_articles, gold, "--json", "--set", "trained_on=null")
+    assert json.loads(res.out)["in_sample_articles"] is None and "in-sample" not in res.err
 
 
 def two_training_articles(train_dir, tmp_path):
@@ -62,7 +79,7 @@ def test_evaluate_with_technique_labels_adds_full_task_and_tc(cli, train_dir, tm
     res = cli("evaluate", folder, gold, "--json")
     assert res.rc == 0, res.err
     data = json.loads(res.out)
-    assert set(data) == {"si", "full", "tc", "shape", "reliability"}
+    assert set(data) == {"si", "full", "tc", "shape", "reliability", "articles", "in_sample_articles"}
     assert data["tc"]["n"] == n_rows
     assert 0 <= data["tc"]["micro_f1"] <= 1
     assert 0 <= data["full"]["overall"]["f1"] <= 1
