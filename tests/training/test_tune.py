@@ -30,6 +30,16 @@ def test_where_no_choice_is_counted_like_the_annotators_the_best_f1_wins():
     assert _fair_best(results, 10)[0] == "blob"
 
 
+def test_where_every_fair_choice_gets_nothing_right_the_fewest_spans_win():
+    # 140 wrong spans counted like 107 annotated ones are still 140 wrong spans to show
+    results = [("all wrong, fair count", _score(0.0, 140, 107)), ("none", _score(0.0, 0, 107)),
+               ("few wrong", _score(0.0, 12, 107))]
+    assert _fair_best(results, 107)[0] == "none"
+    # one right span anywhere in range is worth its count
+    results.append(("one right", _score(0.01, 100, 107)))
+    assert _fair_best(results, 107)[0] == "one right"
+
+
 def test_keep_thresholds_keep_a_count_the_annotators_would_recognise():
     # 10 annotated spans; 4 right candidates at confidence 0.62, 10 wrong at 0.47, 6 right at 0.22.
     # Best F1 alone keeps all 20 (2x gold); the count rule keeps the 14 from 0.47 up (1.4x).
