@@ -37,6 +37,9 @@ def test_train_six_articles_one_step_with_two_tuning_folds_gives_a_loadable_mode
     config = json.loads((out / "config.json").read_text(encoding="utf-8"))
     assert config["labels"] == list(LABELS) and config["version"] == "smoke-1"
     assert config["training"]["max_articles"] == 6 and config["training"]["max_steps"] == 1
+    # the articles it saw, so that evaluate can call a measure on them in-sample; never the held-out one
+    assert len(config["trained_on"]) == 6 and first not in config["trained_on"]
+    assert set(config["trained_on"]) <= {p.stem[len("article"):] for p in (train_dir / "articles").glob("*.txt")}
     assert config["techniques"]["source"] in ("spans", "channels", "both")
     assert (config["techniques"]["spans"] is not None) == (config["techniques"]["source"] == "both")
     if config["techniques"]["source"] in ("channels", "both"):
@@ -93,7 +96,8 @@ def test_retune_rewrites_the_tuned_entries_of_a_model_from_its_runs_folds(train_
     assert res.rc == 0, res.err[-3000:]
     before = json.loads((out / "config.json").read_text(encoding="utf-8"))
     # spoil what retune must choose again, so that a retune that wrote nothing would fail
-    spoiled = {**before, "techniques": {"source": "channels"}, "decode": {"high": 0.99, "low": 0.98}}
+    spoiled = {**before, "techniques": {"source": "channels"}, "decode": {"high": 0.99, "low": 0.98},
+               "trained_on": []}
     (out / "config.json").write_text(json.dumps(spoiled), encoding="utf-8")
     script = Path(__file__).resolve().parents[2] / "scripts" / "retune.py"
     run = lambda *args: subprocess.run([sys.executable, script, *map(str, args)], capture_output=True,  # noqa: E731
@@ -104,6 +108,7 @@ def test_retune_rewrites_the_tuned_entries_of_a_model_from_its_runs_folds(train_
     assert after["version"] == "retuned" and after["training"] == before["training"]
     # tuning is deterministic on the same out-of-fold scores
     assert after["techniques"] == before["techniques"] and after["decode"] == before["decode"]
+    assert len(after["trained_on"]) == 6 and after["trained_on"] == before["trained_on"]
     assert Analyzer(out).analyze("They are traitors and liars, all of them.").text
     res = run(out, "--work", tmp_path / "nowhere", "--train", train_dir)
     assert res.returncode == 2 and "Traceback" not in res.stderr
