@@ -17,7 +17,7 @@ import pytest
 
 from .conftest import write_jsonl
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses /proc and signals")
+pytestmark = pytest.mark.usefixtures("linux")
 
 
 def _workers(batch: psutil.Process) -> list[psutil.Process]:
