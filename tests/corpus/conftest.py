@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -75,6 +76,15 @@ TRICKY = {"id": "tricky-1", "title": "<b>Tricky</b> & co",
           "text": "Emoji first 🙂 then <script>alert('x')</script> & the disgraceful, shameful "
                   "traitors who betrayed our great nation. They are evil liars.",
           "source": "blog-c", "date": "2019-05-01", "url": "https://example.org/tricky"}
+
+
+@pytest.fixture
+def linux() -> None:
+    """For the tests that watch processes through /proc: they fail elsewhere, never skip (a skip
+    would drop their guarantee silently; propscan and its CI run on Linux)."""
+    if not sys.platform.startswith("linux"):
+        pytest.fail(f"this test watches processes through /proc and needs Linux, not {sys.platform}; "
+                    "run it on Linux (as CI does)", pytrace=False)
 
 
 @pytest.fixture(scope="session")

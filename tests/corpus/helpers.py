@@ -47,3 +47,17 @@ def assert_stored_once_as_uninterrupted(store: Path, reference: Path, records: l
         for k in range(copies):
             copy, orig = got[f"{r['id']}-copy{k}"], ref[r["id"]]
             assert copy[1:] == orig[1:] and copy[0][6:] == orig[0][6:]   # same spans, sentences, scores
+
+
+def store_size(store: Path) -> int:
+    """Bytes of a DuckDB store and its WAL: it grows at each commit (DuckDB writes its WAL then)."""
+    return sum(p.stat().st_size for p in (store, Path(f"{store}.wal")) if p.exists())
+
+
+def maps_onnxruntime(pid: int) -> bool:
+    """Whether process `pid` has ONNX Runtime loaded (Linux). propscan imports it only to open a
+    model session, so in a batch run this happens after the store and its run row are written."""
+    try:
+        return b"onnxruntime" in Path(f"/proc/{pid}/maps").read_bytes()
+    except OSError:
+        return False

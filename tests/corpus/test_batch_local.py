@@ -112,8 +112,7 @@ def test_batch_command_reports_bad_records_and_a_summary(tmp_path, records):
     assert proc.returncode == 0, proc.stderr
     assert f"propscan: skipped {src}:2 (id x9): the text is empty" in proc.stderr
     assert proc.stdout.startswith("1 article(s) analysed and stored, 0 already in the store, 1 bad record(s) skipped")
-    seconds = float(proc.stdout.split(" record(s) in ")[1].split("s ")[0])
-    assert 0 < seconds < 300
+    assert float(proc.stdout.split(" record(s) in ")[1].split("s ")[0]) > 0   # the run's duration
 
 
 def test_progress_bar_shows_rate_and_eta(tmp_path, records, capsys):

@@ -11,11 +11,19 @@ import sys
 import time
 from pathlib import Path
 
-from .conftest import write_jsonl
-from .helpers import assert_stored_once_as_uninterrupted, id_counts
+import psutil
+import pytest
 
-# enough copies that a run lasts several seconds: kills land mid-run even on a busy machine
+from .conftest import write_jsonl
+from .helpers import assert_stored_once_as_uninterrupted, id_counts, maps_onnxruntime, store_size
+
+pytestmark = pytest.mark.usefixtures("linux")
+
+# enough copies that a run lasts several seconds after its first commit
 COPIES = 6
+KILLS = 4      # runs killed mid-way (alternately one and two workers) before the final run
+ROUNDS = 12    # runs started at most to get them
+PATIENCE = 600  # seconds: only bounds how long a run that never commits takes to fail
 
 
 def _batch(src: Path, store: Path, workers: int) -> subprocess.Popen:
@@ -43,15 +51,36 @@ def _group_gone(proc: subprocess.Popen, within: float) -> bool:
     return False
 
 
-def _wait_for_first_commit(proc: subprocess.Popen, store: Path, timeout: float) -> None:
-    """Until the store has grown since the run started (DuckDB writes its WAL on commit), so a
-    kill lands mid-run however long start-up takes on a busy machine."""
-    def size() -> int:
-        return sum(p.stat().st_size for p in (store, Path(f"{store}.wal")) if p.exists())
+def _model_loading(proc: subprocess.Popen) -> bool:
+    """Whether the run (the batch process with one worker, its worker processes with more) has
+    started loading the model."""
+    try:
+        family = [proc.pid] + [c.pid for c in psutil.Process(proc.pid).children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return False
+    return any(maps_onnxruntime(pid) for pid in family)
 
-    start, deadline = size(), time.monotonic() + timeout
-    while proc.poll() is None and time.monotonic() < deadline and size() <= start:
+
+def _wait_for_an_article(proc: subprocess.Popen, store: Path) -> bool:
+    """Until the run has committed an analysed article: True then, False if it ended first.
+    The run writes the store and its run row before it loads the model, so only growth past
+    the store's size once the model is loading is an article (DuckDB writes its WAL on commit)."""
+    loading_at, deadline = None, time.monotonic() + PATIENCE
+    while proc.poll() is None:
+        if time.monotonic() > deadline:
+            pytest.fail(f"the batch run committed no article in {PATIENCE} s", pytrace=False)
+        if loading_at is None:
+            if _model_loading(proc):
+                loading_at = store_size(store)
+        elif store_size(store) > loading_at:
+            return True
         time.sleep(0.02)
+    return False
+
+
+def _reset(store: Path) -> None:
+    for p in (store, Path(f"{store}.wal")):
+        p.unlink(missing_ok=True)
 
 
 def test_kill_minus_nine_then_resume_stores_every_article_exactly_once(tmp_path, records, analysed_store):
@@ -60,32 +89,42 @@ def test_kill_minus_nine_then_resume_stores_every_article_exactly_once(tmp_path,
     store = tmp_path / "corpus.duckdb"
     n = len(records) + len(copies)
     rng = random.Random(11)
-    delay, partial_kills, rounds = 3.0, 0, 0
-    while rounds < 12:
-        rounds += 1
+    delay, partial_kills = 1.0, 0   # delay: the longest wait after the first commit before a kill
+    for rounds in range(1, ROUNDS + 1):
         proc = _batch(src, store, workers=1 + rounds % 2)
-        _wait_for_first_commit(proc, store, timeout=delay * 20)
-        time.sleep(rng.random() * delay / 3)
-        if proc.poll() is not None:   # it finished before the kill
-            _kill_group(proc)
-            if partial_kills:
-                break
-            store.unlink()            # too fast for this delay: start again, kill sooner
-            delay = max(0.5, delay * 0.6)
-            continue
-        proc.send_signal(signal.SIGKILL)     # the batch process only, not its workers
-        proc.wait()
-        assert proc.returncode == -signal.SIGKILL
-        assert _group_gone(proc, within=120), "worker processes outlived the killed batch run"
+        try:
+            if _wait_for_an_article(proc, store):
+                time.sleep(rng.random() * delay)
+            sent = proc.poll() is None
+            if sent:
+                proc.send_signal(signal.SIGKILL)     # the batch process only, not its workers
+            proc.wait()
+            killed = sent and proc.returncode == -signal.SIGKILL   # else it ended just before
+            if killed:
+                assert _group_gone(proc, within=120), "worker processes outlived the killed batch run"
+            else:   # its workers are gone, so the pipe they share reaches its end
+                err = proc.stderr.read().decode()
+                assert proc.returncode == 0, err
+        finally:
+            _kill_group(proc)   # what a failed check left running
+            proc.stderr.close()
         counts = id_counts(store) if store.exists() else {}
-        assert all(c == 1 for c in counts.values())
-        if 0 < len(counts) < n:
+        assert all(c == 1 for c in counts.values()), "an article was stored twice"
+        assert killed or len(counts) == n, "a finished run left articles out of the store"
+        if killed and 0 < len(counts) < n:
             partial_kills += 1
-        elif not counts:
-            delay += 1.0              # killed before the first commit: give it longer
-        if len(counts) == n:
-            break
-    assert partial_kills >= 1, "no kill landed in the middle of a run"
+            if partial_kills == KILLS:
+                break
+        elif len(counts) == n:   # every article was stored before the kill could land
+            if partial_kills:
+                break            # a run resumed after a kill completed the store
+            _reset(store)        # too fast for this delay: start again, kill sooner
+            delay /= 2
+        # else: killed as its first commit was being written; the next run starts afresh
+    else:
+        assert partial_kills, (f"no kill landed in the middle of a run in {ROUNDS} runs: each stored all "
+                               f"{n} articles before it was killed, even {delay * 2:.3f} s at most after "
+                               "its first commit")
 
     final = _batch(src, store, workers=2)
     _, err = final.communicate(timeout=600)

@@ -21,7 +21,7 @@ import pytest
 from .conftest import write_jsonl
 from .helpers import assert_stored_once_as_uninterrupted, id_counts
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses /proc and signals")
+pytestmark = pytest.mark.usefixtures("linux")
 
 COPIES = 12
 

@@ -10,14 +10,14 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import psutil
 import pytest
 
 from .conftest import write_jsonl
+from .helpers import maps_onnxruntime, store_size
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses /proc and signals")
+pytestmark = pytest.mark.usefixtures("linux")
 
 
 def _workers(batch: psutil.Process) -> list[psutil.Process]:
@@ -30,17 +30,6 @@ def _workers(batch: psutil.Process) -> list[psutil.Process]:
         except psutil.NoSuchProcess:
             pass
     return out
-
-
-def _maps_onnxruntime(p: psutil.Process) -> bool:
-    try:
-        return "onnxruntime" in Path(f"/proc/{p.pid}/maps").read_text()
-    except OSError:
-        return False
-
-
-def _store_grew(store: Path, start: int) -> bool:
-    return sum(p.stat().st_size for p in (store, Path(f"{store}.wal")) if p.exists()) > start
 
 
 def _group_gone(pgid: int, within: float) -> bool:
@@ -63,16 +52,22 @@ def test_workers_exit_when_the_batch_process_is_killed(tmp_path, records, phase)
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     batch = psutil.Process(proc.pid)
     frozen: list[psutil.Process] = []
+    loaded_at: int | None = None   # the store's size once a worker had the model loading
     try:
         deadline = time.monotonic() + 300
         while proc.poll() is None and time.monotonic() < deadline:
             workers = _workers(batch)
+            loaded = [] if phase == "spawning" else [w for w in workers if maps_onnxruntime(w.pid)]
             if phase == "spawning":
                 ready = workers
             elif phase == "loading":
-                ready = [w for w in workers if _maps_onnxruntime(w)]
+                ready = loaded
             else:
-                ready = workers if _store_grew(store, 0) else []
+                # The run writes its run row before it starts any worker, so only growth past
+                # the size seen once a worker is loading the model is an analysed article.
+                if loaded_at is None and loaded:
+                    loaded_at = store_size(store)
+                ready = workers if loaded_at is not None and store_size(store) > loaded_at else []
             if ready:
                 for w in ready:
                     try:
