@@ -43,11 +43,15 @@ FAIR = (0.7, 1.4)   # predicted / annotated spans of a technique that count as "
 
 def _fair_best(results: list, n_gold: int):
     """The result with the best F1 among those that predict FAIR times as many spans as the
-    annotators marked, or the best overall where none does; where that best gets no span right
-    (F1 0), the result with the fewest spans: spans that are all wrong are not worth showing
-    just because their count looks right. Each result ends with its metrics.Score."""
+    annotators marked; where none does, the best among those that predict at most FAIR[1] times
+    as many (a technique is never shown far more often than annotated: on all 371 articles the
+    one choice of Black-and-White with a right span kept 2.6 times the annotated count); where
+    that best gets no span right (F1 0), the result with the fewest spans: spans that are all
+    wrong are not worth showing just because their count looks right. Each result ends with its
+    metrics.Score."""
     fair = [r for r in results if n_gold and FAIR[0] <= r[-1].n_pred / n_gold <= FAIR[1]]
-    best = max(fair or results, key=lambda r: r[-1].f1)
+    capped = [r for r in results if r[-1].n_pred <= FAIR[1] * n_gold]
+    best = max(fair or capped or results, key=lambda r: r[-1].f1)
     return best if best[-1].f1 > 0 else min(results, key=lambda r: r[-1].n_pred)
 
 

@@ -25,9 +25,11 @@ def test_the_best_f1_counted_like_the_annotators_wins_over_a_better_f1_that_is_n
     assert _fair_best(results, 10)[0] == "fair"
 
 
-def test_where_no_choice_is_counted_like_the_annotators_the_best_f1_wins():
-    results = [("blob", _score(0.6, 25)), ("few", _score(0.5, 3))]
-    assert _fair_best(results, 10)[0] == "blob"
+def test_where_no_choice_is_counted_like_the_annotators_the_best_f1_not_over_the_range_wins():
+    results = [("blob", _score(0.6, 25)), ("few", _score(0.5, 3)), ("fewer", _score(0.3, 2))]
+    assert _fair_best(results, 10)[0] == "few"
+    # all over the range: the best F1 still (nothing else to show)
+    assert _fair_best([("blob", _score(0.6, 25)), ("more", _score(0.2, 40))], 10)[0] == "blob"
 
 
 def test_where_every_fair_choice_gets_nothing_right_the_fewest_spans_win():
