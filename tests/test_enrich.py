@@ -68,13 +68,21 @@ def test_no_layers_leaves_the_analysis_as_it_is():
     assert enrich.compose(a, []) is a
 
 
-def test_a_registered_layer_is_one_function_and_composes_with_the_built_in_ones(scratch_layer):
-    from propscan.targets import load_nlp
+def test_a_registered_layer_is_one_function_and_composes_with_the_built_in_ones(scratch_layer, monkeypatch):
+    from propscan import targets
+    from propscan.targets import TargetFinder, load_nlp
 
+    # The targets layer with the shipped ranker at threshold 0, so that it names the best of the
+    # span's candidates whatever today's weights make of its confidence.
+    shipped = targets.load_ranker
+    monkeypatch.setattr(targets, "load_ranker", lambda: shipped().with_threshold(0.0))
     nlp = CountingNlp(load_nlp())
     out = enrich.compose(_analysis(), ["scratch-test", "targets", "claims"], enrich.Resources(nlp=nlp))
     assert [s.voice for s in out.spans] == ["author"]
-    assert out.spans[0].target and out.claims
+    span = _analysis().spans[0]
+    candidates = [n for n, _ in TargetFinder(nlp.nlp).span_candidates(TEXT, [(span.start, span.end)])[0]]
+    assert out.spans[0].target in candidates and out.spans[0].target in TEXT
+    assert out.claims
     # three layers, one parse: the Doc the scratch layer saw is the one the others used
     assert nlp.calls == 1 and scratch_layer[0] is not None
 

@@ -46,19 +46,43 @@ def test_hand_labelled_set_has_60_targeted_spans_inside_training_articles(train_
         assert len(target) < 80
 
 
+# Floors for the learned ranker on each hand-labelled set it was fitted on. They are set from its
+# honest figures, never from its in-sample ones (docs/enrichers.md, "Targets: figures"): a ranker
+# refitted on these sets that is as good on held-out data as today's (precision about 0.67,
+# recall about 0.30 on fresh4 and fresh5) must pass. Each floor lies at least two binomial
+# standard errors of one set (some 35 to 55 spans given a target, 64 to 124 gold targets) under
+# the lowest out-of-fold figure of any set (precision about 0.63 on fresh2, recall about 0.26 on
+# fresh3). A broken ranker still fails (tried on the four sets): one that names the second-best
+# candidate falls under the precision floor on each set, negated weights name almost no one
+# (recall 0), random weights are right on fewer than 2 in 5 of the spans they name, and naming
+# the best candidate of every span (threshold 0) gives a target to every span (over GIVEN_BELOW).
+PRECISION_FLOOR = 0.5
+RECALL_FLOOR = 0.15
+GIVEN_BELOW = 0.6   # it names only where confident: under half the held-out spans today
+
+
 def test_targets_reach_the_measured_precision_and_recall(finder, rules, train_dir):
-    # In-sample (the rules were written against this set, the ranker fitted on it): see
-    # docs/enrichers.md. A floor under each figure, so that a regression fails here.
-    result = evaluate_targets(EVAL, train_dir / "articles", finder)
-    assert result["precision"] >= 0.7 and result["recall"] >= 0.35, {k: v for k, v in result.items() if k != "details"}
+    # The ranker fitted on this set: held to the floors above. The rules were written against it
+    # (in-sample): a floor under their figure in docs/enrichers.md.
+    _check_floor(EVAL, train_dir / "articles", finder, GIVEN_BELOW, PRECISION_FLOOR, RECALL_FLOOR)
     result = evaluate_targets(EVAL, train_dir / "articles", rules)
     assert result["precision"] >= 0.6 and result["recall"] >= 0.4, {k: v for k, v in result.items() if k != "details"}
 
 
-def test_a_label_before_a_name_targets_the_name(finder):
+def _ranker_answer_is_a_candidate_or_none(finder, text, span, expected):
+    """The ranker sees the rules' answer `expected` among the span's candidates, and names one
+    of them or abstains: which one, or whether it abstains, is up to today's weights."""
+    names = [n for n, _ in finder.span_candidates(text, [span])[0]]
+    assert expected in names, names
+    [got] = finder.find(text, [span])
+    assert got is None or got in names, (got, names)
+
+
+def test_a_label_before_a_name_targets_the_name(finder, rules):
     text = "Donald Trump's disgraced former campaign manager, Paul Manafort, visited London twice."
-    start = text.index("disgraced")
-    assert finder.find(text, [(start, text.index(", Paul"))]) == ["Paul Manafort"]
+    span = (text.index("disgraced"), text.index(", Paul"))
+    assert rules.find(text, [span]) == ["Paul Manafort"]
+    _ranker_answer_is_a_candidate_or_none(finder, text, span, "Paul Manafort")
 
 
 def test_a_pronoun_subject_resolves_to_the_last_person_named(rules):
@@ -68,10 +92,14 @@ def test_a_pronoun_subject_resolves_to_the_last_person_named(rules):
     assert rules.find(text, [(start, len(text))]) == ["Nikki Haley"]
 
 
-def test_surnames_are_reported_as_the_full_name_used_in_the_article(finder):
+def test_surnames_are_reported_as_the_full_name_used_in_the_article(finder, rules):
     text = "Hillary Clinton spoke in Ohio. Later, Clinton viciously attacked the press again."
     start = text.index("viciously")
-    assert finder.find(text, [(start, start + len("viciously attacked"))]) == ["Hillary Clinton"]
+    span = (start, start + len("viciously attacked"))
+    assert rules.find(text, [span]) == ["Hillary Clinton"]
+    # the candidates carry the full name too, so whatever the ranker names is never the bare surname
+    _ranker_answer_is_a_candidate_or_none(finder, text, span, "Hillary Clinton")
+    assert "Clinton" not in [n for n, _ in finder.span_candidates(text, [span])[0]]
 
 
 def test_spans_without_anyone_around_have_no_target(finder):
@@ -136,7 +164,7 @@ def test_the_fresh_set_holds_120_gold_spans_from_articles_never_used_for_targets
 
 def test_targets_abstain_more_than_they_guess_on_the_fresh_set(finder, train_dir):
     # Held out for the first rules, in-sample since the rules were revised on it (docs/enrichers.md).
-    _check_floor(FRESH, train_dir / "articles", finder, 0.6, 0.65, 0.33)
+    _check_floor(FRESH, train_dir / "articles", finder, GIVEN_BELOW, PRECISION_FLOOR, RECALL_FLOOR)
 
 
 # -- the abstaining rules, on sentences of our own -------------------------------------------------
@@ -233,8 +261,7 @@ def _in_train(train_dir):
 
 def _check_floor(path: Path, articles: Path, finder, given_below: float, precision: float, recall: float) -> None:
     """Every span of `path` scored, a target on fewer than `given_below` of them, and precision
-    and recall at least the floors (set under the figures in docs/enrichers.md, so that a
-    regression fails)."""
+    and recall at least the floors (see PRECISION_FLOOR)."""
     result = evaluate_targets(path, articles, finder)
     assert result["spans"] == len(_rows(path))
     assert result["predicted"] < result["spans"] * given_below
@@ -249,7 +276,7 @@ def test_the_second_fresh_set_lists_its_articles_and_shares_none_with_the_other_
 def test_targets_keep_to_their_held_out_figure_on_the_second_fresh_set(finder, train_dir):
     # Held out for the rules, in-sample for the ranker (fitted on it); it abstains on a good part
     # of the set.
-    _check_floor(FRESH2, train_dir / "articles", finder, 0.7, 0.55, 0.25)
+    _check_floor(FRESH2, train_dir / "articles", finder, GIVEN_BELOW, PRECISION_FLOOR, RECALL_FLOOR)
 
 
 # -- the third fresh set (labelled after the ranker and rules were frozen, held out for them; the ---
@@ -265,9 +292,8 @@ def test_the_third_fresh_set_lists_its_articles_and_shares_none_with_the_other_s
 
 def test_targets_keep_to_their_in_sample_figure_on_the_third_fresh_set(finder, train_dir):
     # In-sample since the ranker was refitted on all four sets (its held-out figure, from before,
-    # is in docs/enrichers.md); a target only where the ranker is confident, so few are given and
-    # most are right.
-    _check_floor(FRESH3, train_dir / "articles", finder, 0.5, 0.75, 0.22)
+    # is in docs/enrichers.md); a target only where the ranker is confident.
+    _check_floor(FRESH3, train_dir / "articles", finder, GIVEN_BELOW, PRECISION_FLOOR, RECALL_FLOOR)
 
 
 # -- the fourth fresh set: dev articles, labelled (technique and target) in a branch the ranker's ----

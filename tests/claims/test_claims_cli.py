@@ -23,7 +23,7 @@ def test_claims_labels_every_dev_test_row_in_order(checkworthy_dir, tmp_path):
     assert all(len(r) == 2 for r in got)
 
 
-def test_claims_reads_files_without_a_label_column(tmp_path):
+def test_claims_reads_files_without_a_label_column(detector, tmp_path):
     src = tmp_path / "test.tsv"
     src.write_text("Sentence_id\tText\n"
                    "a1\tThe federal deficit grew by 1.2 trillion dollars in 2020.\n"
@@ -32,8 +32,11 @@ def test_claims_reads_files_without_a_label_column(tmp_path):
     out = tmp_path / "out.tsv"
     res = run_module("claims", src, "-o", out)
     assert res.rc == 0, res.err
-    assert _rows(out) == [["Sentence_id", "class_label"], ["a1", "Yes"], ["a2", "No"], ["a3", _rows(out)[3][1]]]
-    assert _rows(out)[3][1] in ("Yes", "No")
+    # the quoted field is one sentence, its doubled quotes read as one: labelled as the model
+    # labels that sentence itself
+    a3 = 'He said "we will win" and that 30 percent of voters agree.'
+    a3_label = "Yes" if detector.predict([a3])[0] else "No"
+    assert _rows(out) == [["Sentence_id", "class_label"], ["a1", "Yes"], ["a2", "No"], ["a3", a3_label]]
 
 
 def test_bad_rows_are_reported_with_their_line_and_every_row_is_still_written(tmp_path):

@@ -68,9 +68,14 @@ def test_text_that_looks_like_terminal_markup_is_printed_verbatim(cli):
 
 
 def test_threshold_one_hides_every_span_below_full_confidence(cli):
+    res = cli("analyze", EXAMPLE, "--json")
+    assert res.rc == 0, res.err
+    every = json.loads(res.out)["spans"]
     res = cli("analyze", EXAMPLE, "--json", "--threshold", "1.0")
-    assert res.rc == 0
-    assert all(s["confidence"] >= 1.0 for s in json.loads(res.out)["spans"])
+    assert res.rc == 0, res.err
+    # exactly the spans at full confidence are kept, and the example has spans below it to hide
+    assert json.loads(res.out)["spans"] == [s for s in every if s["confidence"] >= 1.0]
+    assert any(s["confidence"] < 1.0 for s in every), "the example article should have spans to hide"
 
 
 def test_threshold_out_of_range_is_a_usage_error(cli):

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from propscan.corpus.store import connect_read
 from propscan.domain import Span
 from propscan.server.dashboard import configure, highlight_html, router
+from tests.corpus.conftest import TRICKY
 
 
 @pytest.fixture(scope="module")
@@ -57,18 +58,48 @@ def test_corpus_page_lists_articles_and_keeps_the_filters(client, records):
     assert "&lt;b&gt;Tricky&lt;/b&gt;" in r.text and "<b>Tricky</b>" not in r.text
 
 
-def test_article_view_highlights_spans_with_escaped_text(client, analysed_store):
-    r = client.get("/corpus/articles/tricky-1")
-    assert r.status_code == 200
-    assert "<script>alert" not in r.text
-    # a span may start or end inside the tag's text: read the text with the highlights taken out
+@pytest.fixture(scope="module")
+def hand_client(tmp_path_factory):
+    """The dashboard over a store holding one hand-made analysis of the tricky text, whose
+    spans are known whatever today's model finds: one starts inside the <script> tag's text."""
+    from propscan.corpus.store import DuckStore, result_record
+    from propscan.domain import Analysis, Article
+
+    text = TRICKY["text"]
+
+    def span(fragment, technique):
+        start = text.index(fragment)
+        return Span(start, start + len(fragment), technique, 0.8, fragment)
+
+    spans = [span("alert('x')</script> &", "Doubt"), span("disgraceful, shameful traitors", "Loaded_Language")]
+    analysis = Analysis("tricky-1", text, spans, [], 0.5, "hand-made", technique_counts={s.technique: 1 for s in spans})
+    meta = {k: TRICKY[k] for k in ("title", "source", "date", "url")}
+    store = tmp_path_factory.mktemp("hand") / "hand.duckdb"
+    with DuckStore(store) as st:
+        assert st.write_batch([result_record(Article("tricky-1", text, **meta), analysis)], "hand-run") == 1
+    app = FastAPI()
+    app.include_router(router)
+    configure(app, store)
+    return TestClient(app)
+
+
+def test_article_view_highlights_spans_with_escaped_text(hand_client):
+    import html
     import re
 
-    assert "&lt;script&gt;alert(" in re.sub(r"<mark [^>]*>|</mark>", "", r.text)
-    data = client.get("/corpus/api/articles/tricky-1").json()
+    r = hand_client.get("/corpus/articles/tricky-1")
+    assert r.status_code == 200
+    assert "<script>alert" not in r.text
+    data = hand_client.get("/corpus/api/articles/tricky-1").json()
     assert data["analysis"]["article_id"] == "tricky-1" and data["meta"]["source"] == "blog-c"
-    assert r.text.count("<mark ") >= (1 if data["analysis"]["spans"] else 0)
-    for s in data["analysis"]["spans"]:
+    spans = data["analysis"]["spans"]
+    assert len(spans) == 2
+    # the spans do not overlap: each is one mark holding exactly its text, escaped
+    marks = re.findall(r"<mark [^>]*>(.*?)</mark>", r.text, flags=re.S)
+    assert marks == [html.escape(s["text"]) for s in spans], marks
+    # a span that starts inside the tag's text leaves the text whole once the marks are taken out
+    assert "&lt;script&gt;alert(" in re.sub(r"<mark [^>]*>|</mark>", "", r.text)
+    for s in spans:
         assert data["analysis"]["text"][s["start"]:s["end"]] == s["text"]
 
 

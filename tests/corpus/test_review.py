@@ -56,7 +56,9 @@ def _review(tasks: list[dict]) -> list[dict]:
                                           "value": {"start": u[s], "end": u[s + 8], "text": "traitors",
                                                     "labels": ["Name_Calling,Labeling"]}}]},
                              {"id": 0, "was_cancelled": False, "updated_at": "2026-01-01T00:00:00Z", "result": []}]
-    first = next(t for t in out if t is not tricky)
+    # a task with predictions, so that "accepted as predicted" compares spans, not two empty lists
+    first = next((t for t in out if t is not tricky and t["predictions"][0]["result"]), None)
+    assert first is not None, "no stored article other than the tricky one has a predicted span"
     first["annotations"] = [{"id": 2, "result": first["predictions"][0]["result"], "was_cancelled": False}]
     cancelled = next(t for t in out if t is not tricky and t is not first)
     cancelled["annotations"] = [{"id": 3, "result": [], "was_cancelled": True}]
@@ -83,7 +85,7 @@ def test_reviewed_annotations_become_ptc_training_data(analysed_store, tmp_path)
     fid = next(i for i, a in corpus.articles.items() if a.text == first["data"]["text"])
     want = sorted({(r["value"]["labels"][0], r["value"]["text"]) for r in first["predictions"][0]["result"]})
     got = sorted({(r.technique, corpus.articles[fid].text[r.start:r.end]) for r in by_id.get(fid, [])})
-    assert got == want
+    assert want and got == want
 
 
 def test_import_reports_regions_that_do_not_fit_and_refuses_unreviewed_files(tmp_path):

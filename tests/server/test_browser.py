@@ -12,7 +12,11 @@ from tests.server.conftest import HOSTILE, new_context
 
 ARTICLE = (Path(__file__).resolve().parents[2] / "examples" / "article.txt").read_text(encoding="utf-8")
 
-XSS_PROBE = "() => [window.__xss, document.querySelectorAll('#article img, #article script, #article a, #article div, #article b').length]"
+XSS_PROBE = ("() => [window.__xss, document.querySelectorAll('#article img, #article script, #article a, #article div, #article b').length"
+             " + document.images.length]")
+"""[what the hostile text set, elements it made]: [None, 0] when it stayed text. The page has no
+image of its own, so with no <img> anywhere no onerror handler is left to fire later, and the
+check needs no wait."""
 
 
 def spans_in_page(page) -> list[dict]:
@@ -103,8 +107,7 @@ def test_hostile_article_text_never_runs_and_shows_as_text(page, hostile_record)
     page.locator("#result-meta a").click()
     page.locator('#article mark.first[data-abbr="FEAR"]').hover()
     assert "<img" in page.locator("#tooltip").text_content()
-    page.wait_for_timeout(200)
-    assert page.evaluate("() => window.__xss") is None
+    assert page.evaluate(XSS_PROBE) == [None, 0]
     assert page.problems == []
 
 
@@ -113,7 +116,6 @@ def test_hostile_text_pasted_in_the_form_stays_text(page):
     page.get_by_label("Paste the article text").fill(HOSTILE)
     page.get_by_role("button", name="Analyse text").click()
     page.wait_for_selector("#result:not([hidden])")
-    page.wait_for_timeout(200)
     assert page.evaluate(XSS_PROBE) == [None, 0]
     assert page.locator("#article").text_content() == HOSTILE
     assert page.problems == []
@@ -233,7 +235,6 @@ def test_json_export_and_offline_html_report(page, hostile_record, browser, tmp_
     assert "Loaded language" in offline.locator("#tooltip").text_content()
     offline.locator("#threshold").fill("0.95")
     assert offline.locator("#article mark.first").count() == 0
-    offline.wait_for_timeout(200)
     assert offline.evaluate(XSS_PROBE) == [None, 0]
     assert [u for u in requested if not u.startswith("file:")] == []
     offline.screenshot(path=str(artifacts / "server-offline-report.png"), full_page=True)
@@ -297,7 +298,7 @@ def test_controls_have_accessible_names_and_spans_are_reachable_by_keyboard(page
 
 # -- check-worthy claims and technique targets ---------------------------------------------------
 
-def test_claims_panel_scrolls_to_the_claim_and_tooltips_name_the_target(page, artifacts):
+def test_claims_panel_scrolls_to_the_claim_and_the_targets_panel_lists_the_most_targeted(page, artifacts):
     page.goto("/")
     claims_box = page.get_by_role("checkbox", name="Find check-worthy claims")
     targets_box = page.get_by_role("checkbox", name="Find who each technique targets")
@@ -339,26 +340,10 @@ def test_claims_panel_scrolls_to_the_claim_and_tooltips_name_the_target(page, ar
     assert page.evaluate("() => document.activeElement.textContent") == claims[0]["text"]
     assert page.locator("#article .claim.current").count() == 1
     assert buttons.nth(0).get_attribute("aria-current") == "true"
-    # a span with a target says whom it is aimed at, in its tooltip
-    spans = record["analysis"]["spans"]
-    aimed = [i for i, s in enumerate(spans) if s.get("target")]
-    assert aimed
-    i = aimed[0]
-    page.locator(f'#article mark.first[data-span="{i}"]').hover()
-    tip = page.locator("#tooltip")
-    assert tip.is_visible() and f"aimed at: {spans[i]['target']}" in tip.text_content()
-    untargeted = [j for j, s in enumerate(spans) if not s.get("target")]
-    if untargeted:   # and one without a target does not pretend to have one
-        page.mouse.move(0, 0)
-        page.locator(f'#article mark.first[data-span="{untargeted[0]}"]').hover()
-        tip_text = tip.text_content()
-        covering = page.evaluate("(j) => { let n = document.querySelector('#article mark.first[data-span=\"' + j + '\"]'), t = [];"
-                                 " for (; n && n.id !== 'article'; n = n.parentNode) if (n.dataset && n.dataset.span) t.push(n.dataset.span); return t; }",
-                                 untargeted[0])
-        if all(not spans[int(k)].get("target") for k in covering):
-            assert "aimed at" not in tip_text
-    # the most targeted, per technique, with counts in words
+    # the most targeted, per technique, with counts in words (a hand-made record below checks
+    # the tooltips and a summary known to be non-empty)
     summary = page.locator("#target-summary")
+    assert summary.locator("li").count() == len(record["analysis"]["target_summary"])
     for technique, top in record["analysis"]["target_summary"].items():
         item = summary.locator("li", has_text=next(t["name"] for t in page.evaluate(
             "() => JSON.parse(document.getElementById('propscan-techniques').textContent)") if t["label"] == technique))
@@ -375,6 +360,50 @@ def test_claims_panel_scrolls_to_the_claim_and_tooltips_name_the_target(page, ar
     other.wait_for_selector("#result:not([hidden])")
     assert other.locator("#claim-list button").count() == len(claims)
     assert other.locator("#target-summary li").count() == len(record["analysis"]["target_summary"])
+    assert page.problems == []
+
+
+TARGETED = "Senator Ana Ruiz is a shameless traitor. The storm last night was a total disaster."
+
+
+@pytest.fixture(scope="module")
+def targeted_record(live_app):
+    """A hand-made analysis, stored directly: one span aimed at someone and one, apart from it,
+    aimed at no one, so the tooltip of each is known whatever today's models find."""
+    from propscan.domain import Analysis, Sentence, Span
+
+    def span(fragment, technique, target):
+        start = TARGETED.index(fragment)
+        return Span(start, start + len(fragment), technique, 0.7, fragment, target=target)
+
+    spans = [span("shameless traitor", "Name_Calling,Labeling", "Ana Ruiz"),
+             span("a total disaster", "Exaggeration,Minimisation", None)]
+    cut = TARGETED.index(" The storm")
+    sentences = [Sentence(0, cut, 0.6, TARGETED[:cut]), Sentence(cut + 1, len(TARGETED), 0.4, TARGETED[cut + 1:])]
+    analysis = Analysis("targeted", TARGETED, spans, sentences, 0.5, "hand-made",
+                        technique_counts={s.technique: 1 for s in spans})
+    rec = live_app.state.propscan.store.save(analysis, source="text",
+                                             options={"threshold": 0.0, "techniques": None, "targets": True})
+    return rec.to_dict()
+
+
+def test_tooltips_name_the_target_of_a_targeted_span_and_nothing_for_an_untargeted_one(page, targeted_record):
+    page.goto(targeted_record["permalink"])
+    page.wait_for_selector("#result:not([hidden])")
+    spans = targeted_record["analysis"]["spans"]
+    [aimed] = [i for i, s in enumerate(spans) if s["target"]]
+    [unaimed] = [i for i, s in enumerate(spans) if not s["target"]]
+    tip = page.locator("#tooltip")
+    page.locator(f'#article mark.first[data-span="{aimed}"]').hover()
+    assert tip.is_visible() and "aimed at: Ana Ruiz" in tip.text_content()
+    page.mouse.move(0, 0)
+    page.locator(f'#article mark.first[data-span="{unaimed}"]').hover()
+    # the tooltip now shows the second span alone (the spans do not overlap)
+    assert tip.is_visible() and "a total disaster" in tip.text_content()
+    assert "aimed at" not in tip.text_content() and "Ana Ruiz" not in tip.text_content()
+    # the summary names the one target of its technique, with its count in words
+    assert page.locator("#target-summary li").count() == 1
+    assert "Ana Ruiz (1 span)" in page.locator("#target-summary li").text_content()
     assert page.problems == []
 
 
