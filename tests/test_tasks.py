@@ -66,7 +66,10 @@ def test_evaluate_with_gold_labels_gives_si_the_full_task_and_tc(analyzer, folde
     gold.write_text("\n".join([lines[0]] + [x for x in lines[1:] if x.split("\t")[0] in ids]) + "\n",
                     encoding="utf-8")
     ev = evaluate(analyzer, folder, gold).to_dict()
-    assert set(ev) == {"si", "full", "tc", "shape", "reliability"}
+    assert set(ev) == {"si", "full", "tc", "shape", "reliability", "articles", "in_sample_articles"}
+    seen = analyzer.model.config.trained_on
+    assert ev["articles"] == len(ids)
+    assert ev["in_sample_articles"] == (None if seen is None else len(ids & seen))
     assert 0.0 <= ev["si"]["f1"] <= 1.0 and ev["tc"]["n"] == len(lines[1:]) - sum(
         1 for x in lines[1:] if x.split("\t")[0] not in ids)
 
