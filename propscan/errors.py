@@ -44,6 +44,9 @@ REGISTRY: dict[str, ErrorCode] = {e.code: e for e in (
     ErrorCode("E032", "No article with this id in the corpus store.", "Check the id.", None, 404),
     ErrorCode("E033", "An optional dependency is not installed.",
               "pip install the extra the message names, e.g. 'propscan[corpus]'.", 6, 500),
+    ErrorCode("E040", "`propscan serve` cannot listen on the address and port: the port is in use, "
+                      "not allowed, or the host is not an address of this machine.",
+              "Choose another --port (0 takes a free one and prints it) or --host.", 7, 500),
     # The REST API v1's own codes: clients match on these names, so they stay as they are.
     ErrorCode("bad_request", "The request is not well formed (e.g. a bad Content-Length).",
               "Fix the request.", None, 400),
@@ -149,3 +152,9 @@ class MissingDependency(PropscanError):
     """An optional dependency (an extra) is not installed."""
 
     code = "E033"
+
+
+class ListenError(PropscanError):
+    """The server cannot bind its address and port."""
+
+    code = "E040"

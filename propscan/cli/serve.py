@@ -13,7 +13,8 @@ from propscan.cli._shared import ModelOption
 def serve_cli(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (loopback by default; "
                                                          "the server has no authentication)."),
-    port: int = typer.Option(8000, "--port", "-p", min=0, max=65535, help="TCP port."),
+    port: int = typer.Option(8000, "--port", "-p", min=0, max=65535,
+                             help="TCP port (0: any free port; the line printed at start names it)."),
     db: Optional[Path] = typer.Option(None, "--db", help="SQLite file for saved analyses "
                                                          "(default: $PROPSCAN_DB or ~/.local/share/propscan/analyses.db)."),
     max_body: int = typer.Option(2 * 1024 * 1024, "--max-body-bytes", min=1024,
@@ -53,4 +54,4 @@ def serve_cli(
     if host not in ("127.0.0.1", "::1", "localhost"):
         typer.echo(f"propscan: warning: listening on {host}; anyone who can reach it can use the server",
                    err=True)
-    serve(settings)
+    serve(settings, announce=lambda line: typer.echo(line, err=True))

@@ -282,12 +282,36 @@ def uvicorn_config(app, settings: Settings, **overrides):
     return uvicorn.Config(app, **{**options, **overrides})
 
 
-def serve(settings: Settings) -> None:
-    """Load the model, then serve on uvicorn until interrupted."""
+def listen(host: str, port: int):
+    """A socket bound to host:port, for uvicorn to listen on. Bound before the model loads, so
+    that a port in use fails at once with one line; port 0 takes a free port."""
+    import socket
+
+    from propscan.errors import ListenError
+
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)   # as uvicorn does: restarts reuse the port
+    try:
+        sock.bind((host, port))
+    except OSError as e:
+        sock.close()
+        raise ListenError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
+    return sock
+
+
+def serve(settings: Settings, announce: Callable[[str], None] = print) -> None:
+    """Bind the port, load the model, then serve on uvicorn until interrupted; `announce` gets
+    the address actually served (with --port 0, the only place that says which port)."""
     import uvicorn
 
-    app = create_app(settings)
+    sock = listen(settings.host, settings.port)
     try:
-        uvicorn.Server(uvicorn_config(app, settings)).run()
+        app = create_app(settings)
+        try:
+            host = f"[{settings.host}]" if ":" in settings.host else settings.host
+            announce(f"propscan: serving on http://{host}:{sock.getsockname()[1]}")
+            uvicorn.Server(uvicorn_config(app, settings)).run(sockets=[sock])
+        finally:
+            app.state.propscan.close()
     finally:
-        app.state.propscan.close()
+        sock.close()

@@ -46,13 +46,6 @@ def client(app):
         yield c
 
 
-def free_port() -> int:
-    """A loopback port free now (for a server in another process, which must bind it itself)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def closed_port():
     """A loopback port that refuses connections for as long as the block runs: it is bound by a

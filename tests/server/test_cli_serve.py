@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import select
+import socket
 import subprocess
 import sys
 import time
@@ -9,7 +12,7 @@ import time
 import httpx
 
 from propscan.server.settings import Settings
-from tests.server.conftest import ROOT, free_port
+from tests.server.conftest import ROOT
 
 
 def listening_addresses(pid: int, port: int) -> set[str]:
@@ -28,14 +31,32 @@ def listening_addresses(pid: int, port: int) -> set[str]:
     return found
 
 
+def announced_port(proc, deadline: float) -> int:
+    """The port in the "serving on" line `propscan serve --port 0` prints at start."""
+    seen = []
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([proc.stdout], [], [], max(0.0, deadline - time.monotonic()))
+        if not ready:
+            break
+        line = proc.stdout.readline().decode(errors="replace")
+        assert line, "propscan serve ended before serving:\n" + "".join(seen)
+        seen.append(line)
+        found = re.search(r"serving on http://127\.0\.0\.1:(\d+)", line)
+        if found:
+            return int(found.group(1))
+    raise AssertionError("propscan serve named no port in 120 s:\n" + "".join(seen))
+
+
 def test_serve_listens_on_loopback_by_default_and_saves_to_the_given_db(tmp_path):
     assert Settings().host == "127.0.0.1"
-    port = free_port()
     db = tmp_path / "sub" / "analyses.db"
-    proc = subprocess.Popen([sys.executable, "-m", "propscan", "serve", "--port", str(port), "--db", str(db)],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    # --port 0: the server takes a free port itself, so no other process can take it first
+    proc = subprocess.Popen([sys.executable, "-m", "propscan", "serve", "--port", "0", "--db", str(db)],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, bufsize=0)
     try:
         deadline = time.monotonic() + 120
+        port = announced_port(proc, deadline)
+        assert port > 0
         while True:
             assert proc.poll() is None, proc.stdout.read().decode(errors="replace")
             try:
@@ -52,6 +73,19 @@ def test_serve_listens_on_loopback_by_default_and_saves_to_the_given_db(tmp_path
     finally:
         proc.terminate()
         proc.wait(timeout=120)
+
+
+def test_serve_on_a_port_in_use_says_so_in_one_line():
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = subprocess.run([sys.executable, "-m", "propscan", "serve", "--port", str(port)], cwd=ROOT,
+                              capture_output=True, text=True, timeout=120)
+    assert done.returncode == 7
+    assert done.stderr.strip().count("\n") == 0, done.stderr
+    assert "E040" in done.stderr and f"127.0.0.1:{port}" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_serve_help_documents_every_setting():
