@@ -51,7 +51,7 @@ def serve_cli(
     if analysis_slots is not None:
         settings.analysis_slots = analysis_slots
     settings.allowed_hosts = tuple(allowed_host or ())
-    if host not in ("127.0.0.1", "::1", "localhost"):
+    if host.strip().strip("[]") not in ("127.0.0.1", "::1", "localhost"):
         typer.echo(f"propscan: warning: listening on {host}; anyone who can reach it can use the server",
                    err=True)
     serve(settings, announce=lambda line: typer.echo(line, err=True))

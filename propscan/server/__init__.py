@@ -16,7 +16,7 @@ def create_app(settings: Settings | None = None, analyzer=None):
     return _create_app(settings, analyzer)
 
 
-def serve(settings: Settings, announce=print) -> None:
+def serve(settings: Settings, announce=None) -> None:
     from propscan.server.app import serve as _serve
 
     _serve(settings, announce)

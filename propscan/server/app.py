@@ -283,33 +283,45 @@ def uvicorn_config(app, settings: Settings, **overrides):
 
 
 def listen(host: str, port: int):
-    """A socket bound to host:port, for uvicorn to listen on. Bound before the model loads, so
-    that a port in use fails at once with one line; port 0 takes a free port."""
+    """A socket listening on host:port, for uvicorn to serve. Opened before the model loads, so
+    that a port in use fails at once with one line; port 0 takes a free port. It listens from
+    here on: a client that connects as soon as the start line is printed waits, never refused."""
     import socket
 
-    from propscan.errors import ListenError
+    from propscan.errors import InputError, ListenError
 
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)   # as uvicorn does: restarts reuse the port
+    name = host.strip().strip("[]")   # "[::1]" as written in URLs
+    if not name:
+        raise InputError("--host is empty: give an address, e.g. 127.0.0.1 (this machine only) "
+                         "or 0.0.0.0 (every interface)")
     try:
-        sock.bind((host, port))
+        family, kind, proto, _, address = socket.getaddrinfo(name, port, type=socket.SOCK_STREAM,
+                                                             flags=socket.AI_PASSIVE)[0]
+    except (socket.gaierror, UnicodeError) as e:
+        raise ListenError(f"cannot listen on {host}:{port}: {getattr(e, 'strerror', None) or e}") from None
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)   # as uvicorn does: restarts reuse the port
+        sock.bind(address)
+        sock.listen(2048)
     except OSError as e:
         sock.close()
         raise ListenError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
     return sock
 
 
-def serve(settings: Settings, announce: Callable[[str], None] = print) -> None:
-    """Bind the port, load the model, then serve on uvicorn until interrupted; `announce` gets
-    the address actually served (with --port 0, the only place that says which port)."""
+def serve(settings: Settings, announce: Callable[[str], None] | None = None) -> None:
+    """Open the port, load the model, then serve on uvicorn until interrupted; `announce` (the
+    server's log by default) gets the address served: with port 0, the only place that says which."""
     import uvicorn
 
     sock = listen(settings.host, settings.port)
     try:
         app = create_app(settings)
         try:
-            host = f"[{settings.host}]" if ":" in settings.host else settings.host
-            announce(f"propscan: serving on http://{host}:{sock.getsockname()[1]}")
+            host, port = sock.getsockname()[:2]
+            shown = f"[{host}]" if ":" in host else host
+            (announce or logging.getLogger("propscan.server").info)(f"propscan: serving on http://{shown}:{port}")
             uvicorn.Server(uvicorn_config(app, settings)).run(sockets=[sock])
         finally:
             app.state.propscan.close()

@@ -5,9 +5,9 @@ database is a real SQLite file under tmp_path."""
 from __future__ import annotations
 
 import socket
-from contextlib import contextmanager
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -61,13 +61,12 @@ class LiveServer:
     def __init__(self, app):
         import uvicorn
 
-        from propscan.server.app import uvicorn_config
+        from propscan.server.app import listen, uvicorn_config
 
         self.app = app
-        # Bound here and handed to uvicorn, so that no other process can take the port between
-        # choosing it and listening on it.
-        self.socket = socket.socket()
-        self.socket.bind(("127.0.0.1", 0))
+        # Opened here and handed to uvicorn, as `propscan serve` does, so that no other process
+        # can take the port between choosing it and listening on it.
+        self.socket = listen("127.0.0.1", 0)
         self.port = self.socket.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         # as `propscan serve` runs it (header time limit included), on a free loopback port
@@ -80,6 +79,8 @@ class LiveServer:
         deadline = time.monotonic() + 120   # only bounds a server that never starts
         while not self.server.started:
             if time.monotonic() > deadline or not self.thread.is_alive():
+                self.server.should_exit = True
+                self.socket.close()
                 raise RuntimeError("the test server did not start")
             time.sleep(0.05)
         return self

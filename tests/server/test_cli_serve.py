@@ -10,6 +10,7 @@ import sys
 import time
 
 import httpx
+import pytest
 
 from propscan.server.settings import Settings
 from tests.server.conftest import ROOT
@@ -56,7 +57,8 @@ def test_serve_listens_on_loopback_by_default_and_saves_to_the_given_db(tmp_path
     try:
         deadline = time.monotonic() + 120
         port = announced_port(proc, deadline)
-        assert port > 0
+        with socket.create_connection(("127.0.0.1", port), timeout=30):
+            pass   # listening by the time the line says so
         while True:
             assert proc.poll() is None, proc.stdout.read().decode(errors="replace")
             try:
@@ -83,9 +85,21 @@ def test_serve_on_a_port_in_use_says_so_in_one_line():
         done = subprocess.run([sys.executable, "-m", "propscan", "serve", "--port", str(port)], cwd=ROOT,
                               capture_output=True, text=True, timeout=120)
     assert done.returncode == 7
-    assert done.stderr.strip().count("\n") == 0, done.stderr
-    assert "E040" in done.stderr and f"127.0.0.1:{port}" in done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("propscan: error:")]
+    assert len(errors) == 1 and "[E040]" in errors[0] and f"127.0.0.1:{port}" in errors[0], done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_listen_refuses_an_empty_host_and_takes_a_free_port():
+    from propscan.errors import InputError
+    from propscan.server.app import listen
+
+    with pytest.raises(InputError, match="--host is empty"):
+        listen("  ", 0)
+    with listen("localhost", 0) as sock:
+        assert sock.getsockname()[1] > 0
+        with socket.create_connection(sock.getsockname()[:2], timeout=10):
+            pass
 
 
 def test_serve_help_documents_every_setting():
