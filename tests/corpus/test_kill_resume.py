@@ -26,10 +26,13 @@ ROUNDS = 12    # runs started at most to get them
 PATIENCE = 600  # seconds: only bounds how long a run that never commits takes to fail
 
 
-def _batch(src: Path, store: Path, workers: int) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "propscan", "batch", str(src), "-o", str(store),
-                             "--workers", str(workers), "--commit-every", "1", "--no-progress"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+def _batch(src: Path, store: Path, workers: int, err: Path) -> subprocess.Popen:
+    # stderr to a file, not a pipe: a pipe nobody reads until the run ends stalls a run that
+    # writes more than the pipe holds
+    with open(err, "wb") as sink:
+        return subprocess.Popen([sys.executable, "-m", "propscan", "batch", str(src), "-o", str(store),
+                                 "--workers", str(workers), "--commit-every", "1", "--no-progress"],
+                                stdout=subprocess.DEVNULL, stderr=sink, start_new_session=True)
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
@@ -91,7 +94,8 @@ def test_kill_minus_nine_then_resume_stores_every_article_exactly_once(tmp_path,
     rng = random.Random(11)
     delay, partial_kills = 1.0, 0   # delay: the longest wait after the first commit before a kill
     for rounds in range(1, ROUNDS + 1):
-        proc = _batch(src, store, workers=1 + rounds % 2)
+        err = tmp_path / f"stderr-{rounds}.txt"
+        proc = _batch(src, store, workers=1 + rounds % 2, err=err)
         try:
             if _wait_for_an_article(proc, store):
                 time.sleep(rng.random() * delay)
@@ -102,12 +106,10 @@ def test_kill_minus_nine_then_resume_stores_every_article_exactly_once(tmp_path,
             killed = sent and proc.returncode == -signal.SIGKILL   # else it ended just before
             if killed:
                 assert _group_gone(proc, within=120), "worker processes outlived the killed batch run"
-            else:   # its workers are gone, so the pipe they share reaches its end
-                err = proc.stderr.read().decode()
-                assert proc.returncode == 0, err
+            else:
+                assert proc.returncode == 0, err.read_text(errors="replace")
         finally:
             _kill_group(proc)   # what a failed check left running
-            proc.stderr.close()
         counts = id_counts(store) if store.exists() else {}
         assert all(c == 1 for c in counts.values()), "an article was stored twice"
         assert killed or len(counts) == n, "a finished run left articles out of the store"
@@ -126,8 +128,9 @@ def test_kill_minus_nine_then_resume_stores_every_article_exactly_once(tmp_path,
                                f"{n} articles before it was killed, even {delay * 2:.3f} s at most after "
                                "its first commit")
 
-    final = _batch(src, store, workers=2)
-    _, err = final.communicate(timeout=600)
-    assert final.returncode == 0, err.decode()
+    err = tmp_path / "stderr-final.txt"
+    final = _batch(src, store, workers=2, err=err)
+    final.wait(timeout=600)
+    assert final.returncode == 0, err.read_text(errors="replace")
     # every article is whole, stored once, and analysed as in an uninterrupted run
     assert_stored_once_as_uninterrupted(store, analysed_store, records, COPIES)

@@ -26,10 +26,13 @@ pytestmark = pytest.mark.usefixtures("linux")
 COPIES = 12
 
 
-def _batch(src: Path, store: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "propscan", "batch", str(src), "-o", str(store),
-                             "--engine", "ray", "--workers", "1", "--commit-every", "1", "--no-progress"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+def _batch(src: Path, store: Path, err: Path) -> subprocess.Popen:
+    # stderr to a file, not a pipe: Ray logs to it, and a pipe nobody reads until the run ends
+    # stalls a run that writes more than the pipe holds
+    with open(err, "wb") as sink:
+        return subprocess.Popen([sys.executable, "-m", "propscan", "batch", str(src), "-o", str(store),
+                                 "--engine", "ray", "--workers", "1", "--commit-every", "1", "--no-progress"],
+                                stdout=subprocess.DEVNULL, stderr=sink, start_new_session=True)
 
 
 def _session(sid: int) -> dict[int, str]:
@@ -72,7 +75,7 @@ def test_killed_ray_run_leaves_no_ray_process_and_resumes(tmp_path, records, ana
     store = tmp_path / "corpus.duckdb"
     n = len(records) + len(copies)
 
-    proc = _batch(src, store)
+    proc = _batch(src, store, tmp_path / "stderr-killed.txt")
     try:
         # until an actor is analysing and an article has been committed since it started
         deadline, grown_from = time.monotonic() + 600, None
@@ -103,9 +106,10 @@ def test_killed_ray_run_leaves_no_ray_process_and_resumes(tmp_path, records, ana
     counts = id_counts(store)
     assert 0 < len(counts) < n and set(counts.values()) == {1}
 
-    final = _batch(src, store)
-    _, err = final.communicate(timeout=900)
-    assert final.returncode == 0, err.decode()
+    err = tmp_path / "stderr-final.txt"
+    final = _batch(src, store, err)
+    final.wait(timeout=900)
+    assert final.returncode == 0, err.read_text(errors="replace")
     left = _left_after(final.pid, within=120)
     assert not left, f"Ray processes outlived a finished batch run: {sorted(left.values())}"
     assert_stored_once_as_uninterrupted(store, analysed_store, records, COPIES)
