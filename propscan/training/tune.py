@@ -44,8 +44,8 @@ FAIR = (0.7, 1.4)   # predicted / annotated spans of a technique that count as "
 def _fair_best(results: list, n_gold: int):
     """The result with the best F1 among those that predict FAIR times as many spans as the
     annotators marked; where none does, the best among those that predict at most FAIR[1] times
-    as many (a technique is never shown far more often than annotated: on all 371 articles the
-    one choice of Black-and-White with a right span kept 2.6 times the annotated count); where
+    as many (on all 371 articles the best choice overall for Black-and-White kept 2.6 times the
+    annotated count); where every choice predicts more, the best overall; where
     that best gets no span right (F1 0), the result with the fewest spans: spans that are all
     wrong are not worth showing just because their count looks right. Each result ends with its
     metrics.Score."""
