@@ -60,6 +60,8 @@ class ModelConfig:
         """`overrides` replace top-level entries in memory (to try a setting without touching disk)."""
         try:
             data = {**json.loads(path.read_text(encoding="utf-8")), **(overrides or {})}
+            if not isinstance(data.get("trained_on") or [], list):   # a string would read as its characters
+                raise ValueError(f"trained_on is {type(data['trained_on']).__name__}, not a list of article ids")
             if data.get("channel_shift") and len(data["channel_shift"]) != len(data["labels"]):
                 raise ValueError(f"channel_shift has {len(data['channel_shift'])} values for "
                                  f"{len(data['labels'])} techniques")

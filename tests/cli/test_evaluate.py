@@ -59,6 +59,8 @@ def test_evaluate_says_when_the_model_was_trained_on_articles_it_measures(cli, t
     assert "in-sample" not in res.err
     res = cli("evaluate", three_dev_articles, gold, "--json", "--set", "trained_on=null")
     assert json.loads(res.out)["in_sample_articles"] is None and "in-sample" not in res.err
+    res = cli("evaluate", three_dev_articles, gold, "--json", "--set", f'trained_on="{ids[0]}"')
+    assert res.rc == 3 and "trained_on is str, not a list" in res.err and "Traceback" not in res.err
 
 
 def two_training_articles(train_dir, tmp_path):
