@@ -103,9 +103,9 @@ def technique_loss(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
 def fit_tagger(encoder: str, windows, epochs: int, lr: float, batch: int, seed: int,
                bf16: bool = True, max_steps: int | None = None, log: Log = print,
-               aux_weight: float = 1.0) -> Tagger:
+               aux_weight: float = 1.0, attention_dropout: float | None = None) -> Tagger:
     seed_everything(seed)
-    model = Tagger(encoder)
+    model = Tagger(encoder, attention_dropout)
 
     def batch_loss(idx):
         x = torch.from_numpy(_pad([windows[i][0] for i in idx], 0))
@@ -122,9 +122,10 @@ def fit_tagger(encoder: str, windows, epochs: int, lr: float, batch: int, seed: 
 
 def fit_classifier(encoder: str, tokenizer, examples: list[SpanExample], epochs: int, lr: float,
                    batch: int, pair_len: int, seed: int, bf16: bool = True,
-                   max_steps: int | None = None, log: Log = print) -> Classifier:
+                   max_steps: int | None = None, log: Log = print,
+                   attention_dropout: float | None = None) -> Classifier:
     seed_everything(seed)
-    model = Classifier(encoder)
+    model = Classifier(encoder, attention_dropout)
     examples = [e for e in examples if e.label >= 0]
     pairs = pair_tokenizer(tokenizer, pair_len)
 

@@ -23,15 +23,17 @@ from propscan.features import N_FEATURES
 from propscan.techniques import LABELS
 
 
-def load_encoder(path: str):
+def load_encoder(path: str, attention_dropout: float | None = None):
     # Eager attention exports to an ONNX graph that ONNX Runtime's int8 quantiser handles well.
-    return AutoModel.from_pretrained(path, attn_implementation="eager")
+    # attention_dropout None keeps the pretrained config's rate; dropout only acts in training.
+    extra = {} if attention_dropout is None else {"attention_probs_dropout_prob": attention_dropout}
+    return AutoModel.from_pretrained(path, attn_implementation="eager", **extra)
 
 
 class Tagger(nn.Module):
-    def __init__(self, encoder_path: str):
+    def __init__(self, encoder_path: str, attention_dropout: float | None = None):
         super().__init__()
-        self.encoder = load_encoder(encoder_path)
+        self.encoder = load_encoder(encoder_path, attention_dropout)
         self.dropout = nn.Dropout(0.1)
         self.head = nn.Linear(self.encoder.config.hidden_size, 1 + 2 * len(LABELS))
 
@@ -49,9 +51,9 @@ class Tagger(nn.Module):
 
 
 class Classifier(nn.Module):
-    def __init__(self, encoder_path: str):
+    def __init__(self, encoder_path: str, attention_dropout: float | None = None):
         super().__init__()
-        self.encoder = load_encoder(encoder_path)
+        self.encoder = load_encoder(encoder_path, attention_dropout)
         hidden = self.encoder.config.hidden_size
         self.dropout = nn.Dropout(0.1)
         self.features = nn.Sequential(nn.Linear(N_FEATURES, 32), nn.GELU())
