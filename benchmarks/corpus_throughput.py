@@ -35,6 +35,7 @@ def main() -> None:
     args = ap.parse_args()
 
     from propscan.corpus.runner import run_batch
+    from propscan.cpu import describe
     from propscan.io.ptc import read_articles
 
     arts = read_articles(args.articles_dir)[: args.articles]
@@ -44,7 +45,7 @@ def main() -> None:
     with src.open("w", encoding="utf-8") as fh:
         for a in arts:
             fh.write(json.dumps({"id": a.id, "text": a.text}) + "\n")
-    print(f"{len(arts)} articles, {chars / len(arts):.0f} characters on average; {os.cpu_count()} CPUs")
+    print(f"{len(arts)} articles, {chars / len(arts):.0f} characters on average; {os.cpu_count()} CPUs, {describe()}")
 
     configs = [("local, 1 worker (2 ONNX threads, default)", "local", 1, None),
                ("local, 1 worker", "local", 1, 1),

@@ -29,6 +29,8 @@ from pathlib import Path
 
 import httpx
 
+from propscan.cpu import describe
+
 HOST = "127.0.0.1"  # never anything else
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -189,7 +191,7 @@ def main() -> int:
                     time.sleep(0.25)
             idle_rss = rss_kib(server.pid)
             print(f"server pid {server.pid} on {base}, model {health['model_version']}, "
-                  f"article {len(text.split())} words / {len(text)} chars, {os.cpu_count()} CPU cores")
+                  f"article {len(text.split())} words / {len(text)} chars, {os.cpu_count()} CPU cores, {describe()}")
             results = []
             httpx.post(f"{base}/api/v1/analyses", json={"text": text, "save": False}, timeout=600)  # warm-up
             if args.low_duration > 0:
