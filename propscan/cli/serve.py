@@ -41,6 +41,7 @@ def serve_cli(
 
     try:
         from propscan.server.app import serve
+        from propscan.server.guard import LOOPBACK_NAMES, host_name
     except ImportError as e:  # pragma: no cover - depends on the installed extras
         raise typer.BadParameter(f"the server needs the serve extra: pip install 'propscan[serve]' ({e})")
     settings = Settings(host=host, port=port, max_body_bytes=max_body, allow_private_urls=allow_private_urls,
@@ -51,7 +52,7 @@ def serve_cli(
     if analysis_slots is not None:
         settings.analysis_slots = analysis_slots
     settings.allowed_hosts = tuple(allowed_host or ())
-    if host.strip().strip("[]") not in ("127.0.0.1", "::1", "localhost"):
+    if host_name(host) not in LOOPBACK_NAMES:
         typer.echo(f"propscan: warning: listening on {host}; anyone who can reach it can use the server",
                    err=True)
     serve(settings, announce=lambda line: typer.echo(line, err=True))

@@ -294,19 +294,18 @@ def listen(host: str, port: int):
     if not name:
         raise InputError("--host is empty: give an address, e.g. 127.0.0.1 (this machine only) "
                          "or 0.0.0.0 (every interface)")
-    try:
+    sock = None
+    try:   # a name that does not resolve (gaierror is an OSError) or a port in use: one message
         family, kind, proto, _, address = socket.getaddrinfo(name, port, type=socket.SOCK_STREAM,
                                                              flags=socket.AI_PASSIVE)[0]
-    except (socket.gaierror, UnicodeError) as e:
-        raise ListenError(f"cannot listen on {host}:{port}: {getattr(e, 'strerror', None) or e}") from None
-    sock = socket.socket(family, kind, proto)
-    try:
+        sock = socket.socket(family, kind, proto)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)   # as uvicorn does: restarts reuse the port
         sock.bind(address)
         sock.listen(2048)
-    except OSError as e:
-        sock.close()
-        raise ListenError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
+    except (OSError, UnicodeError) as e:
+        if sock is not None:
+            sock.close()
+        raise ListenError(f"cannot listen on {host}:{port}: {getattr(e, 'strerror', None) or e}") from None
     return sock
 
 
