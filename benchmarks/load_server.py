@@ -18,7 +18,7 @@ import argparse
 import asyncio
 import json
 import os
-import socket
+import re
 import statistics
 import subprocess
 import sys
@@ -47,12 +47,6 @@ def article(words: int) -> str:
         lines.append(line)
         count += len(line.split())
     return "\n".join(lines)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
 
 
 def rss_kib(pid: int, field: str = "VmRSS") -> int:
@@ -163,26 +157,36 @@ def main() -> int:
     args = ap.parse_args()
 
     text = article(args.words)
-    port = free_port()
-    base = f"http://{HOST}:{port}"
     with tempfile.TemporaryDirectory() as tmp:
-        cmd = [sys.executable, "-m", "propscan", "serve", "--host", HOST, "--port", str(port),
+        # --port 0: the server takes a free port and names it in its start line (a port chosen
+        # here and freed could be taken by another process first)
+        cmd = [sys.executable, "-m", "propscan", "serve", "--host", HOST, "--port", "0",
                "--db", str(Path(tmp) / "bench.db"), "--analysis-timeout", str(args.analysis_timeout),
                "--max-body-bytes", str(max(2 * 1024 * 1024, 4 * args.big_chars + 1024))]
         if args.model:
             cmd += ["--model", str(args.model)]
         if args.analysis_slots:
             cmd += ["--analysis-slots", str(args.analysis_slots)]
-        server = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # its log to a file, not a pipe: a pipe nobody reads fills up with the access log and
+        # stalls the server
+        log_path = Path(tmp) / "server.log"
+        with open(log_path, "wb") as log_file:
+            server = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log_file)
         sampler = RssSampler(server.pid)
         sampler.start()
         try:
             deadline = time.monotonic() + 180
+            base = None
             while True:
                 if server.poll() is not None:
-                    print(server.stderr.read().decode(errors="replace"), file=sys.stderr)
+                    print(log_path.read_text(errors="replace"), file=sys.stderr)
                     raise SystemExit("the server exited before it was ready")
                 try:
+                    if base is None:
+                        found = re.search(r"serving on (http://\S+)", log_path.read_text(errors="replace"))
+                        if found is None:
+                            raise ValueError("no start line yet")
+                        base = found.group(1)
                     health = httpx.get(f"{base}/api/v1/health", timeout=2).json()
                     break
                 except (httpx.HTTPError, ValueError):
