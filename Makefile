@@ -53,6 +53,7 @@ figures: $(PY)
 	$(VENV)/bin/propscan eval-voice tests/data/voice_eval.tsv $(DATA)/ptc/train/articles
 	$(PY) benchmarks/load_server.py
 	$(PY) benchmarks/corpus_throughput.py
+	$(PY) benchmarks/train_step.py
 	du -sh propscan/weights propscan/weights_claims
 	@echo "held-out figures: the shipped model saw the held-out split (all 371 articles), so they are of the same recipe fitted without it"
 	$(VENV)/bin/propscan train $(DATA)/ptc/train -o $${TMPDIR:-/tmp}/propscan-model --holdout splits/ptc_train_heldout.txt --dev $(DATA)/ptc/dev --reference $(DATA)/checkworthy/train.tsv

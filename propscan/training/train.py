@@ -43,8 +43,8 @@ class TrainConfig:
     tagger_lr: float = 8e-5
     tagger_batch: int = 16
     # Dropout on the attention weights of both networks; None keeps the pretrained rate (0.1).
-    # 0 makes a training step about a third shorter on 2 CPU cores (16 x 256 pieces, bf16: 1.5 s
-    # against 2.3 s) and the 297-article run 63.5 min against 72.9, but its held-out figures were
+    # 0 makes a training step about a quarter shorter on 2 CPU cores (benchmarks/train_step.py)
+    # and the 297-article run 63.5 min against 72.9, but its held-out figures were
     # worse (full task 0.253 against 0.260, Causal Oversimplification 2.3x annotated): see MODEL_CARD.
     attention_dropout: float | None = None
     classifier_epochs: int = 3
