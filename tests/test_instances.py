@@ -70,7 +70,7 @@ def test_every_piece_above_high_is_inside_an_instance_of_its_technique(tokenizer
         if not any(c.isalnum() for c in text[s:e]):
             continue   # punctuation at a span's edge is trimmed
         for k in range(N):
-            if scores[i, 1 + k] >= 0.7 and not may_end_a_span(text, offsets, scores[:, 1 + k], i, 0.5):
+            if scores[i, 1 + k] >= 0.7 and not may_end_a_span(text, offsets, scores[:, 1 + k], i, 0.5, 0.7, 2):
                 assert any(a <= s and e <= b for a, b, kk, _ in found if kk == k), (text[s:e], LABELS[k])
 
 
