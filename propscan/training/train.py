@@ -38,6 +38,9 @@ class TrainConfig:
     seed: int = 13
     window: int = 254
     stride: int = 192
+    # Stride of the training windows; None: `stride`, the overlap the analyzer reads with. A
+    # stride of `window` trains on about a fifth fewer windows (no piece seen twice an epoch).
+    train_stride: int | None = None
     tagger_epochs: int = 4
     tagger_aux_weight: float = 1.0   # weight of the per-technique inside/begin outputs
     tagger_lr: float = 8e-5
@@ -123,7 +126,7 @@ def fit_final(corpus: Corpus, ids: list[str], out_dir: Path, config: TrainConfig
 
 def _fit_tagger_on(corpus: Corpus, ids: list[str], tokenizer, config: TrainConfig, bf16: bool,
                    log: Callable[[str], None]):
-    windows = tagger_windows(corpus, tokenizer, config.window, config.stride, ids)
+    windows = tagger_windows(corpus, tokenizer, config.window, config.train_stride or config.stride, ids)
     log(f"tagger: {len(windows)} windows of up to {config.window} pieces from {len(ids)} articles")
     return fit_tagger(config.encoder, windows, config.tagger_epochs, config.tagger_lr, config.tagger_batch,
                       config.seed, bf16, config.max_steps, log, config.tagger_aux_weight,
