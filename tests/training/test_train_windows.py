@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import propscan.training.train as train_mod
-from propscan.tokens import load_tokenizer
+from propscan.tokens import load_tokenizer, pieces, windows
 from propscan.training.data import load_corpus
 from propscan.training.train import TrainConfig, default_encoder
 
@@ -22,13 +22,12 @@ def test_training_windows_start_every_train_stride_pieces(train_dir, monkeypatch
     monkeypatch.setattr(train_mod, "fit_tagger", lambda encoder, windows, *a, **k: seen.setdefault("w", windows))
     train_mod._fit_tagger_on(corpus, ids, tokenizer, config, False, lambda _: None)
 
-    from propscan.tokens import pieces, windows
+    lengths = [len(pieces(tokenizer, corpus.articles[i].text).ids) for i in ids]
     step = train_stride or config.stride
-    expected = sum(len(windows(len(pieces(tokenizer, corpus.articles[i].text).ids), config.window, step)) for i in ids)
+    expected = sum(len(windows(n, config.window, step)) for n in lengths)
     assert len(seen["w"]) == expected
-    long = max(len(pieces(tokenizer, corpus.articles[i].text).ids) for i in ids)
-    assert long > config.window, "the test needs an article longer than one window"
+    assert max(lengths) > config.window, "the test needs an article longer than one window"
     # fewer windows the longer the stride: no overlap at 254, the analyzer's 192 by default
-    fewer = sum(len(windows(len(pieces(tokenizer, corpus.articles[i].text).ids), config.window, step + 40)) for i in ids)
+    fewer = sum(len(windows(n, config.window, step + 40)) for n in lengths)
     assert fewer < expected
     assert config.stride == 192
