@@ -47,10 +47,10 @@ def _pad(rows: list[np.ndarray], value) -> np.ndarray:
     return out
 
 
-def _pad_rows(rows: list[np.ndarray]) -> np.ndarray:
-    """Pad [len, k] label matrices to [batch, max_len, k] with -1."""
+def _pad_rows(rows: list[np.ndarray], value: float = -1.0) -> np.ndarray:
+    """Pad [len, k] matrices (labels, hidden states) to [batch, max_len, k] with `value`."""
     width = max(len(r) for r in rows)
-    out = np.full((len(rows), width, rows[0].shape[1]), -1.0, dtype=np.float32)
+    out = np.full((len(rows), width, rows[0].shape[1]), value, dtype=np.float32)
     for i, r in enumerate(rows):
         out[i, :len(r)] = r
     return out
@@ -101,18 +101,55 @@ def technique_loss(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return ce + begin
 
 
+# Outputs of the frozen bottom layers, by (encoder, layers, window): the fold taggers and the
+# final tagger of one `propscan train` read the same windows, so each is encoded once per run.
+_BOTTOM_STATES: dict[tuple, np.ndarray] = {}
+
+
+def clear_bottom_states() -> None:
+    _BOTTOM_STATES.clear()
+
+
+def _bottom_states(model: Tagger, encoder: str, windows, layers: int, log: Log, batch: int = 16) -> list[np.ndarray]:
+    """Each window's [pieces, hidden] output of the frozen layers (fp32, eval mode: no dropout)."""
+    keys = [(encoder, layers, w[0].tobytes(), w[1].tobytes()) for w in windows]
+    todo = sorted({k: i for i, k in enumerate(keys) if k not in _BOTTOM_STATES}.values())
+    t0 = time.time()
+    model.eval()
+    for k in range(0, len(todo), batch):
+        idx = todo[k:k + batch]
+        x = torch.from_numpy(_pad([windows[i][0] for i in idx], 0))
+        m = torch.from_numpy(_pad([windows[i][1] for i in idx], 0))
+        h = model.bottom_states(x, m, layers).float().numpy()
+        for row, i in enumerate(idx):
+            _BOTTOM_STATES[keys[i]] = h[row, :len(windows[i][0])].copy()
+    if todo:
+        log(f"tagger: {len(todo)} windows through the {layers} frozen layers in {time.time() - t0:.0f}s")
+    return [_BOTTOM_STATES[k] for k in keys]
+
+
 def fit_tagger(encoder: str, windows, epochs: int, lr: float, batch: int, seed: int,
                bf16: bool = True, max_steps: int | None = None, log: Log = print,
-               aux_weight: float = 1.0, attention_dropout: float | None = None) -> Tagger:
+               aux_weight: float = 1.0, attention_dropout: float | None = None,
+               freeze_layers: int = 0) -> Tagger:
+    """`freeze_layers` > 0 keeps the embeddings and that many bottom layers pretrained and
+    trains the rest on their outputs, computed once per window."""
     seed_everything(seed)
     model = Tagger(encoder, attention_dropout)
+    states = None
+    if freeze_layers:
+        model.freeze_bottom(freeze_layers)
+        states = _bottom_states(model, encoder, windows, freeze_layers, log)
 
     def batch_loss(idx):
-        x = torch.from_numpy(_pad([windows[i][0] for i in idx], 0))
         m = torch.from_numpy(_pad([windows[i][1] for i in idx], 0))
         y = torch.from_numpy(_pad_rows([windows[i][2] for i in idx]))
         with _autocast(bf16):
-            logits = model.all_logits(x, m).float()
+            if states is None:
+                logits = model.all_logits(torch.from_numpy(_pad([windows[i][0] for i in idx], 0)), m).float()
+            else:
+                h = torch.from_numpy(_pad_rows([states[i] for i in idx], 0.0))
+                logits = model.top_logits(h, m, freeze_layers).float()
         valid = y[..., 0] >= 0
         return F.binary_cross_entropy_with_logits(logits[..., 0][valid], y[..., 0][valid]) + \
             aux_weight * technique_loss(logits[valid], y[valid])

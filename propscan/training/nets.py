@@ -42,6 +42,32 @@ class Tagger(nn.Module):
         h = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         return self.head(self.dropout(h))
 
+    def freeze_bottom(self, layers: int) -> None:
+        """Keep the embeddings and the first `layers` encoder layers at their pretrained weights:
+        their outputs then never change, so training can compute them once per window."""
+        frozen = [self.encoder.embeddings, *self.encoder.encoder.layer[:layers]]
+        for module in frozen:
+            for p in module.parameters():
+                p.requires_grad_(False)
+
+    @torch.no_grad()
+    def bottom_states(self, input_ids, attention_mask, layers: int) -> torch.Tensor:
+        """[batch, seq, hidden]: the output of the embeddings and the first `layers` encoder layers."""
+        return self._layers(self.encoder.embeddings(input_ids=input_ids), attention_mask, 0, layers)
+
+    def top_logits(self, states, attention_mask, layers: int):
+        """`all_logits` from `bottom_states(..., layers)`: the remaining layers and the head."""
+        return self.head(self.dropout(self._layers(states, attention_mask, layers, None)))
+
+    def _layers(self, h, attention_mask, start: int, stop: int | None):
+        from transformers.masking_utils import create_bidirectional_mask
+
+        mask = create_bidirectional_mask(config=self.encoder.config, inputs_embeds=h, attention_mask=attention_mask)
+        for layer in self.encoder.encoder.layer[start:stop]:
+            h = layer(h, mask)
+            h = h[0] if isinstance(h, tuple) else h
+        return h
+
     def forward(self, input_ids, attention_mask):
         logits = self.all_logits(input_ids, attention_mask)
         n = len(LABELS)
