@@ -3,7 +3,7 @@ pieces, 2 threads, AdamW, as `propscan train` steps the tagger, in fp32 and bf16
 the encoder's attention dropout and without it (`propscan train --attention-dropout 0`).
 
     python benchmarks/train_step.py            # 4 steps each, the first one not counted
-    python benchmarks/train_step.py --precision fp32   # where bf16 is slow (AVX2 only: ~25x)
+    python benchmarks/train_step.py --precision fp32   # where bf16 is slow (AVX2 only: 10-25x)
     python benchmarks/train_step.py --freeze 3         # also: 3 bottom layers frozen, their outputs
                                                        # computed once (`propscan train --freeze-layers 3`)
 """

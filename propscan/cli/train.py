@@ -34,7 +34,8 @@ def train_cli(
     freeze_layers: int = typer.Option(0, "--freeze-layers", min=0, max=5,
                                       help="Keep the tagger's embeddings and this many bottom encoder layers "
                                            "pretrained and encode them once per window (default 0: all "
-                                           "layers train; 3 made a tagger step 2.3x shorter on an AVX2-only CPU; "
+                                           "layers train; 3 made a tagger step 2.3x shorter on an AVX2-only CPU, after one pass of "
+                                           "the windows through them; "
                                            "untried on the held-out split: MODEL_CARD.md)."),
     encoder: Optional[Path] = typer.Option(None, help="Pretrained encoder folder (default: the packaged MiniLM-L6)."),
     max_articles: Optional[int] = typer.Option(None, help="Train on the first N articles only (smoke tests)."),

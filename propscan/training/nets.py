@@ -45,6 +45,9 @@ class Tagger(nn.Module):
     def freeze_bottom(self, layers: int) -> None:
         """Keep the embeddings and the first `layers` encoder layers at their pretrained weights:
         their outputs then never change, so training can compute them once per window."""
+        if not 0 < layers < len(self.encoder.encoder.layer):
+            raise ValueError(f"freeze between 1 and {len(self.encoder.encoder.layer) - 1} layers of this "
+                             f"encoder, not {layers}: the layers above them are what trains")
         frozen = [self.encoder.embeddings, *self.encoder.encoder.layer[:layers]]
         for module in frozen:
             for p in module.parameters():
@@ -60,9 +63,13 @@ class Tagger(nn.Module):
         return self.head(self.dropout(self._layers(states, attention_mask, layers, None)))
 
     def _layers(self, h, attention_mask, start: int, stop: int | None):
-        from transformers.masking_utils import create_bidirectional_mask
+        try:   # the mask BertModel.forward builds (transformers 5); older releases take the extended one
+            from transformers.masking_utils import create_bidirectional_mask
 
-        mask = create_bidirectional_mask(config=self.encoder.config, inputs_embeds=h, attention_mask=attention_mask)
+            mask = create_bidirectional_mask(config=self.encoder.config, inputs_embeds=h,
+                                             attention_mask=attention_mask)
+        except ImportError:
+            mask = self.encoder.get_extended_attention_mask(attention_mask, attention_mask.shape)
         for layer in self.encoder.encoder.layer[start:stop]:
             h = layer(h, mask)
             h = h[0] if isinstance(h, tuple) else h
