@@ -37,50 +37,41 @@ def main() -> None:
     for bf16 in {"both": (False, True), "fp32": (False,), "bf16": (True,)}[args.precision]:
         for dropout in (None, 0.0):
             model = load_encoder(default_encoder(), dropout)
-            model.train()
-            opt = torch.optim.AdamW(model.parameters(), lr=1e-5)
-            times = []
-            for _ in range(args.steps):
-                t0 = time.perf_counter()
-                with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-                    loss = model(input_ids=ids, attention_mask=mask).last_hidden_state.float().pow(2).mean()
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-                opt.step()
-                opt.zero_grad()
-                times.append(time.perf_counter() - t0)
+            seconds = _median_step(model, lambda: model(input_ids=ids, attention_mask=mask).last_hidden_state,
+                                   bf16, args.steps)
             shown = "encoder's own" if dropout is None else f"{dropout:g}"
             print(f"{'bf16' if bf16 else 'fp32'}, attention dropout {shown:13s}: "
-                  f"{statistics.median(times[1:]):.2f} s per step (median of {len(times) - 1})")
+                  f"{seconds:.2f} s per step (median of {args.steps - 1})")
         if args.freeze:
+            from propscan.training.nets import Tagger
+
+            tagger = Tagger(default_encoder())
+            tagger.freeze_bottom(args.freeze)
+            states = tagger.bottom_states(ids, mask, args.freeze)   # once per window in `propscan train`
+            seconds = _median_step(tagger, lambda: tagger.top_logits(states, mask, args.freeze), bf16, args.steps)
             print(f"{'bf16' if bf16 else 'fp32'}, {args.freeze} bottom layers frozen : "
-                  f"{_frozen_step(args, ids, mask, bf16):.2f} s per step (median of {args.steps - 1})")
+                  f"{seconds:.2f} s per step (median of {args.steps - 1})")
 
 
-def _frozen_step(args, ids, mask, bf16: bool) -> float:
-    """Median seconds of a step that trains the top layers on the frozen layers' stored outputs."""
+def _median_step(model, outputs, bf16: bool, steps: int) -> float:
+    """Median seconds of a training step of `model` (the first step not counted); `outputs()`
+    runs its forward pass, whose squared mean stands in for the loss."""
     import torch
 
-    from propscan.training.nets import Tagger
-    from propscan.training.train import default_encoder
-
-    model = Tagger(default_encoder())
-    model.freeze_bottom(args.freeze)
-    states = model.bottom_states(ids, mask, args.freeze)   # once per window in `propscan train`
     model.train()
-    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-5)
+    trained = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(trained, lr=1e-5)
     times = []
-    for _ in range(args.steps):
+    for _ in range(steps):
         t0 = time.perf_counter()
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-            loss = model.top_logits(states, mask, args.freeze).float().pow(2).mean()
+            loss = outputs().float().pow(2).mean()
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        torch.nn.utils.clip_grad_norm_(trained, 1.0)
         opt.step()
         opt.zero_grad()
         times.append(time.perf_counter() - t0)
     return statistics.median(times[1:])
-
 
 if __name__ == "__main__":
     main()
