@@ -26,11 +26,13 @@ def main() -> int:
     ap.add_argument("--holdout", type=Path)
     ap.add_argument("--reference", type=Path)
     ap.add_argument("--version")
+    ap.add_argument("--stride", type=int, help="the analyzer's window stride to tune for (default: the model's)")
     args = ap.parse_args()
     t0 = time.time()
     log = lambda m: print(f"[{time.time() - t0:.0f}s] {m}", flush=True)  # noqa: E731
     try:
-        settings = retune(args.model, args.work, args.train, args.holdout, args.reference, args.version, log)
+        settings = retune(args.model, args.work, args.train, args.holdout, args.reference, args.version, log,
+                           stride=args.stride)
     except PropscanError as e:
         print(f"retune: error: {e}", file=sys.stderr)
         return 2

@@ -185,7 +185,9 @@ def out_of_fold_scores(corpus: Corpus, ids: list[str], work: Path, config: Train
             t0 = time.time()
             fit_tagger_dir(corpus, sorted(set(ids) - set(held)), tokenizer, fold_dir, config, bf16, log)
             log(f"fold {k + 1}/{len(folds)} trained in {(time.time() - t0) / 60:.1f} min")
-        with Model(fold_dir, overrides={"lexical_tagger_weight": 0.0}) as model:
+        # the analyzer's stride of this run, whatever the fold folder was written with: a retune
+        # may choose another one for the same networks
+        with Model(fold_dir, overrides={"lexical_tagger_weight": 0.0, "stride": config.stride}) as model:
             from propscan.lexical import LexicalTagger
 
             lex = LexicalTagger.load(fold_dir / "lexical_tagger.npz") if (fold_dir / "lexical_tagger.npz").exists() else None
@@ -325,17 +327,21 @@ def _write_tuned(out_dir: Path, settings: dict, config: TrainConfig, detector, f
 
     thresholds = [d["high"] for d in settings["techniques"]["decode"]]
     settings["channel_shift"] = transfer_thresholds(
-        [folds / f"fold{k + 1}" for k in range(config.tune_folds)], out_dir, reference_texts, thresholds, log)
+        [folds / f"fold{k + 1}" for k in range(config.tune_folds)], out_dir, reference_texts, thresholds, log,
+        stride=config.stride)
     _write_config(out_dir, settings, config)
 
 
 def retune(model_dir: Path, work: Path, train_dir: Path, holdout: Path | None = None,
            reference: Path | None = None, version: str | None = None,
-           log: Callable[[str], None] = print) -> dict:
+           log: Callable[[str], None] = print, stride: int | None = None) -> dict:
     """Re-run everything `train` chooses after the networks are fitted (tuning on the saved
     out-of-fold scores of `work`, the Repetition detector, the threshold transfer) for a model
     folder whose networks that same run fitted: what a change to decoding or tuning needs,
-    without refitting the networks. Rewrites the folder's config.json and repetition.npz."""
+    without refitting the networks. Rewrites the folder's config.json and repetition.npz.
+
+    `stride` gives the analyzer another window stride (the out-of-fold scores and the transfer
+    are read with it); the training windows keep the stride they were cut with."""
     from propscan.training.transfer import load_reference
 
     model_dir, work = Path(model_dir), Path(work)
@@ -349,6 +355,11 @@ def retune(model_dir: Path, work: Path, train_dir: Path, holdout: Path | None = 
                             f"({type(e).__name__}: {e})") from None
     if config.tune_folds < 2:
         raise TrainingError(f"{model_dir}: trained with --tune-folds {config.tune_folds}: nothing to retune")
+    if stride is not None and not 1 <= stride <= config.window:
+        raise TrainingError(f"stride {stride}: give 1 to {config.window}, the window's length")
+    if stride is not None and stride != config.stride:
+        config.train_stride = config.train_stride or config.stride
+        config.stride = settings["stride"] = stride
     config.encoder = default_encoder()
     reference_texts = load_reference(reference, config.encoder) if reference is not None else None
     for k in range(config.tune_folds):

@@ -72,11 +72,13 @@ def check_reference(texts: list[str], tokenizer) -> None:
                             "(the CheckThat! train.tsv has about 500,000)")
 
 
-def channel_scores(model_dir: Path, texts: Iterable[str]) -> np.ndarray:
-    """[pieces, techniques] inside-technique probabilities of a model folder's tagger on `texts`."""
+def channel_scores(model_dir: Path, texts: Iterable[str], stride: int | None = None) -> np.ndarray:
+    """[pieces, techniques] inside-technique probabilities of a model folder's tagger on `texts`,
+    read with windows every `stride` pieces (default: the folder's own)."""
     from propscan.runtime import Model
 
-    with Model(model_dir, overrides={"lexical_tagger_weight": 0.0, "channel_shift": None}) as model:
+    overrides = {"lexical_tagger_weight": 0.0, "channel_shift": None, **({"stride": stride} if stride else {})}
+    with Model(model_dir, overrides=overrides) as model:
         n = len(model.config.labels)
         rows = [model.piece_scores(t)[1] for t in texts]
     rows = [r[:, 1:1 + n] for r in rows if len(r) and r.shape[1] > n]
@@ -99,12 +101,13 @@ def matching_shifts(fold_scores: np.ndarray, final_scores: np.ndarray, threshold
 
 
 def transfer_thresholds(fold_dirs: list[Path], final_dir: Path, reference: list[str], thresholds: list[float],
-                        log: Callable[[str], None] = print) -> list[float]:
-    """The shipped tagger's per-technique shifts (see the module docstring)."""
+                        log: Callable[[str], None] = print, stride: int | None = None) -> list[float]:
+    """The shipped tagger's per-technique shifts (see the module docstring). All taggers read
+    the reference with windows every `stride` pieces (default: each folder's own stride)."""
     from propscan.techniques import LABELS
 
-    fold = np.concatenate([channel_scores(d, reference) for d in fold_dirs])
-    final = channel_scores(final_dir, reference)
+    fold = np.concatenate([channel_scores(d, reference, stride) for d in fold_dirs])
+    final = channel_scores(final_dir, reference, stride)
     # the same pieces once per fold model, so that equal score lists give equal quantiles exactly
     shifts = matching_shifts(fold, np.tile(final, (len(fold_dirs), 1)), thresholds)
     passes = lambda s, t: 1000 * float(np.mean(s >= t))

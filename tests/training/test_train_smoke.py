@@ -8,10 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from propscan.analyzer import Analyzer
 from propscan.errors import REGISTRY, TrainingError
-from propscan.runtime import REQUIRED
+from propscan.runtime import REQUIRED, Model
 from propscan.techniques import LABELS
+from propscan.training.data import load_corpus
 from tests.cli.conftest import run_propscan
 
 
@@ -113,6 +116,24 @@ def test_retune_rewrites_the_tuned_entries_of_a_model_from_its_runs_folds(train_
     res = run(out, "--work", tmp_path / "nowhere", "--train", train_dir)
     assert res.returncode == 2 and "Traceback" not in res.stderr
     assert "fold 1 is missing" in res.stderr
+    # another analyzer stride: the out-of-fold scores are read with it, the training windows' is kept
+    res = run(out, "--work", work, "--train", train_dir, "--stride", "254")
+    assert res.returncode == 0, res.stderr[-3000:]
+    wide = json.loads((out / "config.json").read_text(encoding="utf-8"))
+    assert wide["stride"] == 254 and wide["training"]["stride"] == 254
+    assert wide["training"]["train_stride"] == before["stride"] == 192
+    oof = np.load(work / "oof.npz")
+    corpus = load_corpus(train_dir)
+    aid = max(wide["trained_on"], key=lambda a: len(corpus.articles[a].text))
+    fold = work / f"fold{int(oof[f'{aid}/fold'][0]) + 1}"
+    scores = {}
+    for stride in (192, 254):
+        with Model(fold, overrides={"lexical_tagger_weight": 0.0, "stride": stride}) as model:
+            scores[stride] = model.piece_scores(corpus.articles[aid].text)[1]
+    assert np.allclose(oof[f"{aid}/scores"], scores[254], atol=1e-6)
+    assert not np.allclose(scores[192], scores[254], atol=1e-6)   # the article is longer than one window
+    res = run(out, "--work", work, "--train", train_dir, "--stride", "400")
+    assert res.returncode == 2 and "stride 400: give 1 to 254" in res.stderr
     # folds rebuilt from other articles would score articles with models trained on them
     held = tmp_path / "held.txt"
     held.write_text(sorted(p.stem[len("article"):] for p in (train_dir / "articles").glob("*.txt"))[0] + "\n",
