@@ -5,6 +5,7 @@ model folder, without refitting its networks (propscan.training.train.retune).
         --holdout splits/ptc_train_heldout.txt --reference ../shared/data/checkworthy/train.tsv
 
 WORK is the `--work` folder of that `propscan train` run (its fold models and oof.npz).
+`--stride N` tunes for another analyzer window stride (the networks are unchanged).
 """
 
 from __future__ import annotations

@@ -122,7 +122,8 @@ def test_retune_rewrites_the_tuned_entries_of_a_model_from_its_runs_folds(train_
     wide = json.loads((out / "config.json").read_text(encoding="utf-8"))
     assert wide["stride"] == 254 and wide["training"]["stride"] == 254
     assert wide["training"]["train_stride"] == before["stride"] == 192
-    oof = np.load(work / "oof.npz")
+    with np.load(work / "oof.npz") as saved:
+        oof = {k: saved[k] for k in saved.files}
     corpus = load_corpus(train_dir)
     aid = max(wide["trained_on"], key=lambda a: len(corpus.articles[a].text))
     fold = work / f"fold{int(oof[f'{aid}/fold'][0]) + 1}"

@@ -77,6 +77,27 @@ def test_a_model_folder_applies_its_shift_to_what_it_scores(tmp_path):
     assert np.allclose(channel_scores(shifted_dir, [text]), plain[:, 1:1 + N], atol=1e-6)
 
 
+def test_the_transfer_reads_every_tagger_with_the_stride_it_is_given(tmp_path):
+    wide_dir = tmp_path / "model"            # a final tagger whose folder already says 254
+    shutil.copytree(DEFAULT_MODEL_DIR, wide_dir)
+    config = json.loads((wide_dir / "config.json").read_text(encoding="utf-8"))
+    assert config["stride"] == 192
+    (wide_dir / "config.json").write_text(json.dumps({**config, "stride": 254}), encoding="utf-8")
+    # long enough for three windows, so that the overlap changes the scores
+    text = " ".join(f"The council met on day {k} and the corrupt elites lied again." for k in range(60))
+    with Model(DEFAULT_MODEL_DIR, overrides={"channel_shift": None, "lexical_tagger_weight": 0.0,
+                                             "stride": 254}) as m:
+        wide = m.piece_scores(text)[1][:, 1:1 + N]
+    assert np.allclose(channel_scores(DEFAULT_MODEL_DIR, [text], stride=254), wide, atol=1e-6)
+    assert not np.allclose(channel_scores(DEFAULT_MODEL_DIR, [text]), wide, atol=1e-6)
+    # the same network as fold (folder at 192) and final (folder at 254): no shift only when both
+    # are read at the stride given, whichever folder's own it is
+    for stride in (192, 254):
+        shifts = transfer_thresholds([DEFAULT_MODEL_DIR], wide_dir, [text], [0.05] * N, lambda m: None,
+                                     stride=stride)
+        assert all(abs(b) < 1e-6 for b in shifts), stride
+
+
 def test_reference_text_from_a_tsv_or_a_folder_and_one_line_errors(tmp_path):
     tsv = tmp_path / "ref.tsv"
     tsv.write_text("Sentence_id\tText\tclass_label\n" + "".join(f"{i}\tSentence {i}.\tNo\n" for i in range(30)),
