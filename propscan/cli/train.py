@@ -36,7 +36,7 @@ def train_cli(
                                            "pretrained and encode them once per window (default 0: all "
                                            "layers train; 3 made a tagger step 2.3x shorter on an AVX2-only CPU, after one pass of "
                                            "the windows through them; "
-                                           "untried on the held-out split: MODEL_CARD.md)."),
+                                           "worse on the held-out split: MODEL_CARD.md)."),
     encoder: Optional[Path] = typer.Option(None, help="Pretrained encoder folder (default: the packaged MiniLM-L6)."),
     max_articles: Optional[int] = typer.Option(None, help="Train on the first N articles only (smoke tests)."),
     max_steps: Optional[int] = typer.Option(None, help="Stop each network after N steps (smoke tests)."),

@@ -54,7 +54,7 @@ class TrainConfig:
     # Embeddings and this many bottom encoder layers of the tagger stay pretrained; their outputs
     # are computed once per window and the top layers train on them. 0: all layers train. 3 made
     # a tagger step 2.3x shorter on an AVX2-only CPU, after a one-off pass of every window through
-    # the frozen layers (about 0.4 MB kept per window); not yet measured on the held-out split.
+    # the frozen layers (about 0.4 MB kept per window), but failed on the held-out split (MODEL_CARD).
     freeze_layers: int = 0
     classifier_epochs: int = 3
     classifier_lr: float = 6e-5
