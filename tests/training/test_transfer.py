@@ -78,22 +78,24 @@ def test_a_model_folder_applies_its_shift_to_what_it_scores(tmp_path):
 
 
 def test_the_transfer_reads_every_tagger_with_the_stride_it_is_given(tmp_path):
-    wide_dir = tmp_path / "model"            # a final tagger whose folder already says 254
-    shutil.copytree(DEFAULT_MODEL_DIR, wide_dir)
-    config = json.loads((wide_dir / "config.json").read_text(encoding="utf-8"))
-    assert config["stride"] == 192
-    (wide_dir / "config.json").write_text(json.dumps({**config, "stride": 254}), encoding="utf-8")
+    # the same network in two folders, one written with stride 192 and one with 254, whatever
+    # the shipped model's own stride is
+    config = json.loads((DEFAULT_MODEL_DIR / "config.json").read_text(encoding="utf-8"))
+    dirs = {}
+    for stride in (192, 254):
+        dirs[stride] = tmp_path / f"model{stride}"
+        shutil.copytree(DEFAULT_MODEL_DIR, dirs[stride])
+        (dirs[stride] / "config.json").write_text(json.dumps({**config, "stride": stride}), encoding="utf-8")
     # long enough for three windows, so that the overlap changes the scores
     text = " ".join(f"The council met on day {k} and the corrupt elites lied again." for k in range(60))
-    with Model(DEFAULT_MODEL_DIR, overrides={"channel_shift": None, "lexical_tagger_weight": 0.0,
-                                             "stride": 254}) as m:
+    with Model(dirs[254], overrides={"channel_shift": None, "lexical_tagger_weight": 0.0}) as m:
         wide = m.piece_scores(text)[1][:, 1:1 + N]
-    assert np.allclose(channel_scores(DEFAULT_MODEL_DIR, [text], stride=254), wide, atol=1e-6)
-    assert not np.allclose(channel_scores(DEFAULT_MODEL_DIR, [text]), wide, atol=1e-6)
-    # the same network as fold (folder at 192) and final (folder at 254): no shift only when both
-    # are read at the stride given, whichever folder's own it is
+    assert np.allclose(channel_scores(dirs[192], [text], stride=254), wide, atol=1e-6)
+    assert not np.allclose(channel_scores(dirs[192], [text]), wide, atol=1e-6)
+    # fold (folder at 192) and final (folder at 254): no shift only when both are read at the
+    # stride given, whichever folder's own it is
     for stride in (192, 254):
-        shifts = transfer_thresholds([DEFAULT_MODEL_DIR], wide_dir, [text], [0.05] * N, lambda m: None,
+        shifts = transfer_thresholds([dirs[192]], dirs[254], [text], [0.05] * N, lambda m: None,
                                      stride=stride)
         assert all(abs(b) < 1e-6 for b in shifts), stride
 
